@@ -56,8 +56,13 @@ export interface DecisionInput {
 export interface Decision {
   readonly verdict: Exclude<Verdict, 'duplicate'>;
   readonly reason: Exclude<Reason, 'duplicate_tap'>;
-  /** The pass that decided, or null (no_pass, no_tap_on, already_tapped_on without pass …). */
+  /**
+   * The pass that decided (for the display: kind, expiry), or null (no_pass, no_tap_on,
+   * already_tapped_on, card_changed — the moved pass is no longer on this card).
+   */
   readonly pass: Pass | null;
+  /** Id of the pass that decided: `pass.pass_id`, or the moved pass's id for card_changed. */
+  readonly pass_id: string | null;
   /** Tap-off fare in yen, null at tap-on or when unknown. */
   readonly fare: number | null;
   /** Yen to collect, only when verdict is `excess`. */
