@@ -1,3 +1,4 @@
+import cron from 'node-cron';
 import { z } from 'zod';
 import { RuleSettingsSchema } from './rules-schema.js';
 
@@ -59,6 +60,56 @@ const MqttSchema = z
     ca: z.string().optional(),
     cert: z.string().optional(),
     key: z.string().optional(),
+    /**
+     * MQTT 5 session expiry: how long the broker keeps this bus's session (subscriptions and the
+     * QoS 1 messages queued for it) while it is away. A week covers a bus off the road for repairs.
+     */
+    session_expiry_s: z
+      .number()
+      .int()
+      .min(0)
+      .max(0xffffffff)
+      .default(7 * 24 * 3600),
+    /** Reconnect back-off: first delay, doubled after each failure up to the cap. */
+    reconnect_min_ms: z.number().int().min(10).max(60_000).default(1000),
+    reconnect_max_ms: z.number().int().min(10).max(3_600_000).default(60_000),
+    keepalive_s: z.number().int().min(5).max(3600).default(30),
+  })
+  .strict();
+
+/** Cron expressions (five fields, or six with seconds) are checked at start-up, not at 02:30. */
+const CronExpression = z.string().refine((e) => cron.validate(e), 'is not a valid cron expression');
+
+/**
+ * The sync schedule and the record upload (sync/bus/*). Jobs run in Asia/Tokyo (DOMAIN: dates are
+ * Tokyo calendar days), so "30 2 * * *" is 02:30 JST whatever the system time zone.
+ */
+const SyncSchema = z
+  .object({
+    /** How often pending boarding records are offered to the depot (also on connect and on ack). */
+    upload_every_s: z
+      .number()
+      .int()
+      .min(1)
+      .max(3600)
+      .default(15)
+      .refine(
+        (n) => (n < 60 ? 60 % n === 0 : n % 60 === 0 && 3600 % n === 0),
+        'must divide a minute (1-30 s) or be whole minutes dividing an hour',
+      ),
+    /** Records per batch message (the wire allows 5,000). */
+    batch_size: z.number().int().min(1).max(5000).default(2000),
+    /** Batches sent and not yet acknowledged, at most. */
+    upload_window: z.number().int().min(1).max(32).default(4),
+    /** A batch with no ack after this long is sent again (the depot dedupes). */
+    ack_timeout_s: z.number().int().min(1).max(3600).default(30),
+    /** Retained status republished this often (and on connect and change). */
+    status_every_s: z.number().int().min(5).max(3600).default(60),
+    /** Acknowledged records are deleted this many days after the ack (personal data). */
+    retention_days: z.number().min(0).max(90).default(1),
+    nightly_check_cron: CronExpression.default('30 2 * * *'),
+    wal_checkpoint_cron: CronExpression.default('0 3 * * *'),
+    purge_cron: CronExpression.default('15 3 * * *'),
   })
   .strict();
 
@@ -90,7 +141,8 @@ export const ConfigSchema = z
       queue_limit: 8,
     }),
     stop_source: StopSourceSchema.optional(),
-    mqtt: MqttSchema.default({}),
+    mqtt: MqttSchema.default(MqttSchema.parse({})),
+    sync: SyncSchema.default(SyncSchema.parse({})),
     trust: TrustSchema.default({ depot_public_keys: [] }),
     rules: RuleSettingsSchema.default(RuleSettingsSchema.parse({})),
     log: LogSchema.default({ level: 'info' }),
@@ -98,4 +150,6 @@ export const ConfigSchema = z
   .strict();
 
 export type Config = z.infer<typeof ConfigSchema>;
+export type MqttConfig = Config['mqtt'];
+export type SyncConfig = Config['sync'];
 export type ConfigInput = z.input<typeof ConfigSchema>;

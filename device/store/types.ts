@@ -6,7 +6,7 @@
  */
 import type { CardChange, Pass } from '../domain/pass.js';
 import type { Reason, Verdict } from '../domain/verdict.js';
-import type { OpenTapOn, ReaderRole } from '../rules/types.js';
+import type { ReaderRole } from '../rules/types.js';
 
 export interface CardPasses {
   readonly passes: Pass[];
@@ -46,6 +46,8 @@ export interface StopInfo {
 
 export interface NetworkInfo {
   readonly version: string | null;
+  /** feed_info.txt feed_version of the imported feed, when it had one. */
+  readonly feedVersion?: string | null;
   readonly importedAt: string | null;
   readonly agencies: number;
   readonly routes: number;

@@ -3,6 +3,8 @@
  * - CardRemovedError: the passenger pulled the card away mid-read. Normal: no verdict, no record.
  * - ReaderGoneError: the reader or the PC/SC service went away. An alarm for the driver's status line.
  * - CanceledError: an operation was cancelled by shutdown. Expected; log at debug.
+ * - CardReadError: the card answered badly or not at all (error status word, timeout, malformed
+ *   answer). The passenger taps again; nothing is decided or recorded.
  * - DeviceIoError: a serial device failed (write error, port closed under us).
  */
 export class CardRemovedError extends Error {
@@ -39,5 +41,26 @@ export class DeviceIoError extends Error {
     super(message, options);
     this.device = device;
     this.disconnected = disconnected;
+  }
+}
+
+/**
+ * - `status`: the card answered GET DATA with an error status word (e.g. 6A 81).
+ * - `timeout`: the card (or reader) did not answer within the read timeout.
+ * - `malformed`: the answer was not an 8-byte IDm with 90 00.
+ */
+export type CardReadFailure = 'status' | 'timeout' | 'malformed';
+
+export class CardReadError extends Error {
+  override readonly name = 'CardReadError';
+  readonly reader: string;
+  readonly failure: CardReadFailure;
+  /** Status word as uppercase hex, for `status` failures. */
+  readonly sw: string | null;
+  constructor(reader: string, failure: CardReadFailure, message: string, sw: string | null = null) {
+    super(message);
+    this.reader = reader;
+    this.failure = failure;
+    this.sw = sw;
   }
 }

@@ -13,7 +13,8 @@ import { CardRemovedError, ReaderGoneError } from '../../hardware/ports/errors.j
  * Scripted: `tap(idm, role)`, `foreign(atr, role)`, `pull(role)` (card removed mid-read),
  * `unplug(role)` / `plug(role)`. Honours the port contract (test/contract/card-reader.contract.ts).
  */
-export const FELICA_ATR = '3B8F8001804F0CA0000003061100000000000000';
+/** PC/SC Part 3 FeliCa ATR (standard 0x11, card name 00 3B, TCK 42), as a real reader reports it. */
+export const FELICA_ATR = '3B8F8001804F0CA00000030611003B0000000042';
 const FOREIGN_ATR = '3B8F8001804F0CA000000306030001000000006A';
 
 export class FakeCardReader implements CardReader {

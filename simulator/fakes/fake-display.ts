@@ -21,6 +21,8 @@ export class FakeDisplay implements DriverDisplay {
     if (!this.closed) this.statuses.push(status);
   }
   subscribe(observer: DisplayObserver): () => void {
+    // As the real adapter: an observer that cannot hear errors would hide a dead display.
+    if (typeof observer?.onError !== 'function') throw new TypeError('observer needs an onError handler');
     this.#observers.add(observer);
     return () => this.#observers.delete(observer);
   }
@@ -45,6 +47,7 @@ export class FakeSignal implements PassengerSignal {
     if (!this.closed) this.tones.push(tone);
   }
   subscribe(observer: SignalObserver): () => void {
+    if (typeof observer?.onError !== 'function') throw new TypeError('observer needs an onError handler');
     this.#observers.add(observer);
     return () => this.#observers.delete(observer);
   }

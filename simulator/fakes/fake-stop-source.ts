@@ -15,6 +15,10 @@ export class FakeStopSource implements StopSource {
     return this.#current;
   }
   subscribe(observer: StopObserver): () => void {
+    // As the real adapter: both handlers are required (a lost link must not go unheard).
+    if (typeof observer?.onStop !== 'function' || typeof observer.onError !== 'function') {
+      throw new TypeError('observer needs onStop and onError handlers');
+    }
     this.#observers.add(observer);
     return () => this.#observers.delete(observer);
   }

@@ -1,0 +1,78 @@
+import { type Command, Option } from 'commander';
+import { loadConfig } from '../../config/load.js';
+import { isListStale } from '../../daemon/status-line.js';
+import { evaluateTap } from '../../pipeline/evaluate.js';
+import { CliError } from '../errors.js';
+import { openList, openRecords } from '../stores.js';
+
+interface CheckOpts {
+  config: string;
+  at?: string;
+  route?: string;
+  stop?: string;
+  trip?: string;
+  reader: 'boarding' | 'alighting';
+}
+
+export function registerCheck(program: Command): void {
+  program
+    .command('check')
+    .description('judge one card against the local store and print the verdict as JSON; records nothing')
+    .argument('<idm>', 'card IDm, 16 hex characters')
+    .requiredOption('--config <file>', 'validator config JSON')
+    .option('--at <iso>', 'judge at this time (ISO 8601 with offset); default now')
+    .option('--route <route_id>', 'current route')
+    .option('--stop <stop_id>', 'current stop (with --route)')
+    .option('--trip <trip_id>', 'current trip (optional)')
+    .addOption(
+      new Option('--reader <role>', 'which reader').choices(['boarding', 'alighting']).default('boarding'),
+    )
+    .action((idmArg: string, opts: CheckOpts) => {
+      if (!/^[0-9a-fA-F]{16}$/.test(idmArg))
+        throw new CliError(`idm: must be 16 hex characters, got "${idmArg}"`);
+      if ((opts.route === undefined) !== (opts.stop === undefined))
+        throw new CliError('--route and --stop go together');
+      const now = opts.at === undefined ? Date.now() : Date.parse(opts.at);
+      if (Number.isNaN(now)) throw new CliError(`--at: not an ISO 8601 time: "${opts.at}"`);
+      const config = loadConfig(opts.config);
+      const idm = idmArg.toLowerCase();
+      const list = openList(config);
+      const records = openRecords(config);
+      try {
+        const stop =
+          opts.route !== undefined && opts.stop !== undefined
+            ? { route_id: opts.route, stop_id: opts.stop, trip_id: opts.trip, at: now }
+            : null;
+        const d = evaluateTap(
+          {
+            operator: config.vehicle.operator,
+            settings: config.rules,
+            lookup: (i) => list.lookup(i),
+            network: list.network,
+          },
+          idm,
+          opts.reader,
+          now,
+          stop,
+          records.openTapOn(idm),
+          isListStale(list.info(), now),
+        );
+        const out = {
+          at: new Date(now).toISOString(),
+          idm,
+          reader: opts.reader,
+          verdict: d.verdict,
+          reason: d.reason,
+          pass_id: d.pass_id,
+          fare: d.fare,
+          excess: d.excess,
+          kind: d.pass?.kind ?? null,
+          valid_until: d.pass?.valid_until ?? null,
+        };
+        process.stdout.write(`${JSON.stringify(out)}\n`);
+      } finally {
+        records.close();
+        list.close();
+      }
+    });
+}

@@ -1,0 +1,238 @@
+/**
+ * The validator daemon (`teiki run`): wires stores, pipeline and ports, reports `ready`, keeps
+ * the driver's status line fresh, and shuts down through one idempotent path with a deadline:
+ * reader → stop source → records → display → databases → logger.
+ * Ports arrive already constructed (device/cli/platform.ts is the composition root), so this
+ * file knows port types only.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { CardEvent, CardReader, ReaderHealth } from '../../hardware/ports/card-reader.js';
+import type { Clock } from '../../hardware/ports/clock.js';
+import type { DriverDisplay } from '../../hardware/ports/driver-display.js';
+import {
+  CanceledError,
+  CardReadError,
+  CardRemovedError,
+  ReaderGoneError,
+} from '../../hardware/ports/errors.js';
+import type { PassengerSignal } from '../../hardware/ports/passenger-signal.js';
+import type { StopSource } from '../../hardware/ports/stop-source.js';
+import type { Config } from '../config/schema.js';
+import type { Logger } from '../log/logger.js';
+import { TapPipeline } from '../pipeline/tap-pipeline.js';
+import { ListStore } from '../store/list-store.js';
+import { RecordStore } from '../store/record-store.js';
+import { Shutdown } from './shutdown.js';
+import { statusLine } from './status-line.js';
+
+export interface DaemonPorts {
+  readonly reader: CardReader;
+  readonly display: DriverDisplay;
+  readonly signal: PassengerSignal;
+  readonly stopSource: StopSource | null;
+  readonly clock: Clock;
+  /** Extra steps the composition root wants in the shutdown path (MQTT, device handles). */
+  readonly onShutdown?: ReadonlyArray<{ name: string; run: () => Promise<void> | void }>;
+}
+
+const STATUS_EVERY_MS = 30_000;
+/** Looked up by the watchdog's health probe: the same indexed reads as a tap, whatever they find. */
+const WATCHDOG_PROBE_IDM = '0000000000000000';
+
+export class Daemon {
+  readonly #config: Config;
+  readonly #ports: DaemonPorts;
+  readonly #log: Logger;
+  readonly #root: Logger;
+  readonly #shutdown: Shutdown;
+  #list: ListStore | null = null;
+  #records: RecordStore | null = null;
+  #pipeline: TapPipeline | null = null;
+  #statusTimer: NodeJS.Timeout | null = null;
+  #recordFailing = false;
+  #lastTapAt: number | null = null;
+  #listExpiresAt: number | null = null;
+  readonly #unsubscribe: Array<() => void> = [];
+
+  constructor(config: Config, ports: DaemonPorts, logger: Logger) {
+    this.#config = config;
+    this.#ports = ports;
+    this.#root = logger;
+    this.#log = logger.child({ component: 'daemon' });
+    this.#shutdown = new Shutdown(logger);
+  }
+
+  get pipeline(): TapPipeline | null {
+    return this.#pipeline;
+  }
+  get listStore(): ListStore | null {
+    return this.#list;
+  }
+  get recordStore(): RecordStore | null {
+    return this.#records;
+  }
+
+  async start(): Promise<void> {
+    const c = this.#config;
+    const p = this.#ports;
+    // Boarding records are personal data: the data directory is private to the service user.
+    mkdirSync(c.data_dir, { recursive: true, mode: 0o700 });
+    this.#list = ListStore.open(join(c.data_dir, 'list.sqlite'));
+    this.#records = RecordStore.open(join(c.data_dir, 'records.sqlite'), c.vehicle.id);
+    const list = this.#list;
+    const records = this.#records;
+
+    this.#pipeline = new TapPipeline({
+      vehicle: c.vehicle,
+      settings: c.rules,
+      clock: p.clock,
+      passes: list,
+      network: list.network,
+      records,
+      display: p.display,
+      signal: p.signal,
+      currentStop: () => p.stopSource?.current() ?? null,
+      // Cached: ListStore.info() counts rows, too slow for every tap. Refreshed with the status line.
+      listStale: () => this.#listExpiresAt !== null && this.#listExpiresAt < p.clock.now(),
+      logger: this.#root,
+      onRecordFailure: () => {
+        this.#recordFailing = true;
+        this.refreshStatus();
+      },
+    });
+
+    const readerLog = this.#root.child({ component: 'reader' });
+    this.#unsubscribe.push(
+      p.display.subscribe({ onError: (err) => this.#log.warn({ err }, 'display error') }),
+      // One physical unit is often both (SerialDisplay): subscribe once, or every error logs twice.
+      (p.signal as unknown) === p.display
+        ? () => {}
+        : p.signal.subscribe({ onError: (err) => this.#log.warn({ err }, 'signal error') }),
+      p.reader.subscribe({
+        onCard: (event) => this.#onCard(event),
+        onHealth: (h) => this.#onHealth(h, readerLog),
+        onError: (err) => {
+          if (err instanceof CardRemovedError)
+            readerLog.debug({ reader: err.reader }, 'card removed mid-read');
+          else if (err instanceof CanceledError) readerLog.debug('read canceled');
+          // A card that answers badly is the passenger's to re-tap, not an alarm (issue 3).
+          else if (err instanceof CardReadError)
+            readerLog.warn({ reader: err.reader, failure: err.failure, sw: err.sw }, 'card read failed');
+          else if (err instanceof ReaderGoneError)
+            readerLog.warn({ reader: err.reader, err: err.message }, 'reader gone');
+          else readerLog.error({ err }, 'reader error');
+        },
+      }),
+    );
+    if (p.stopSource) {
+      const stopLog = this.#root.child({ component: 'stops' });
+      this.#unsubscribe.push(
+        p.stopSource.subscribe({
+          onStop: (s) =>
+            stopLog.info({ route: s.route_id, stop: s.stop_id, trip: s.trip_id ?? null }, 'stop'),
+          onError: (err) => stopLog.warn({ err: err.message }, 'stop source error'),
+        }),
+      );
+    }
+
+    this.#shutdown.add('reader', () => p.reader.stop());
+    if (p.stopSource) this.#shutdown.add('stop source', () => p.stopSource?.stop());
+    for (const step of p.onShutdown ?? []) this.#shutdown.add(step.name, step.run);
+    this.#shutdown.add('display', async () => {
+      await p.display.close();
+      if ((p.signal as unknown) !== p.display) await p.signal.close();
+    });
+    this.#shutdown.add('status timer', () => {
+      if (this.#statusTimer) clearInterval(this.#statusTimer);
+      for (const u of this.#unsubscribe) u();
+    });
+    // Records are committed synchronously per tap; closing checkpoints the WAL.
+    this.#shutdown.add('records', () => records.close(), { always: true });
+    this.#shutdown.add('pass list', () => list.close(), { always: true });
+
+    await p.reader.start();
+    await p.stopSource?.start();
+    this.refreshStatus();
+    this.#statusTimer = setInterval(() => this.refreshStatus(), STATUS_EVERY_MS);
+    this.#statusTimer.unref();
+    const info = list.info();
+    this.#log.info(
+      {
+        vehicle: c.vehicle.id,
+        operator: c.vehicle.operator,
+        list_version: info.version,
+        passes: info.count,
+        network_version: list.network.info().version,
+        readers: p.reader.health(),
+      },
+      'ready',
+    );
+  }
+
+  /** Time of the last tap handled, for the watchdog (issue 5). */
+  get lastTapAt(): number | null {
+    return this.#lastTapAt;
+  }
+
+  /**
+   * Why the tap loop could not take a tap now, or null when it can: started, not shutting down,
+   * and both stores answer the reads every tap makes. The systemd watchdog asks before each ping
+   * (device/daemon/watchdog.ts). Idle readers are no problem: a bus can see no tap for hours. A
+   * failing record write or a missing reader is an alarm for the driver, not a reason to restart:
+   * a restart mends neither a full disk nor a cable, and takes the validator off the bus meanwhile.
+   */
+  tapLoopProblem(): string | null {
+    if (!this.#pipeline || !this.#list || !this.#records) return 'not started';
+    if (this.#shutdown.started) return 'shutting down';
+    try {
+      this.#list.lookup(WATCHDOG_PROBE_IDM);
+      this.#records.openTapOn(WATCHDOG_PROBE_IDM);
+    } catch (err) {
+      return `store unusable: ${(err as Error).message}`;
+    }
+    return null;
+  }
+
+  refreshStatus(): void {
+    if (!this.#list) return;
+    const info = this.#list.info();
+    this.#listExpiresAt = info.expiresAt === null ? null : Date.parse(info.expiresAt);
+    this.#ports.display.showStatus(
+      statusLine({
+        list: info,
+        now: this.#ports.clock.now(),
+        link: this.#config.mqtt.url ? 'offline' : 'none',
+        readers: this.#ports.reader.health(),
+        recordFailing: this.#recordFailing,
+      }),
+    );
+  }
+
+  /** Idempotent; resolves true on a clean shutdown within the deadline. */
+  shutdown(reason: string, deadlineMs = 5000): Promise<boolean> {
+    return this.#shutdown.run(reason, deadlineMs);
+  }
+
+  #onCard(event: CardEvent): void {
+    if (!this.#pipeline || this.#shutdown.started) return;
+    try {
+      const outcome = this.#pipeline.handle(event);
+      this.#lastTapAt = this.#ports.clock.now();
+      if (outcome?.record && this.#recordFailing) {
+        this.#recordFailing = false;
+        this.refreshStatus();
+      }
+    } catch (err) {
+      // A bug in one tap must not take the validator off the bus.
+      this.#log.error({ err, reader: event.reader }, 'tap failed');
+    }
+  }
+
+  #onHealth(h: ReaderHealth, log: Logger): void {
+    const fields = { reader: h.reader, name: h.name, state: h.state, detail: h.detail };
+    if (h.state === 'connected') log.info(fields, 'reader health');
+    else log.warn(fields, 'reader health');
+    this.refreshStatus();
+  }
+}

@@ -1,0 +1,35 @@
+/** Builds the driver's status line from the stores and reader health. Pure. */
+import type { ReaderHealth } from '../../hardware/ports/card-reader.js';
+import type { StatusLine } from '../../hardware/ports/driver-display.js';
+import { ALARM_JA } from '../display/messages-ja.js';
+import type { ListInfo } from '../store/types.js';
+
+export interface StatusInput {
+  readonly list: ListInfo;
+  readonly now: number;
+  readonly link: StatusLine['link'];
+  readonly readers: readonly ReaderHealth[];
+  readonly recordFailing: boolean;
+}
+
+export function isListStale(list: ListInfo, now: number): boolean {
+  return list.expiresAt !== null && Date.parse(list.expiresAt) < now;
+}
+
+export function statusLine(s: StatusInput): StatusLine {
+  const stale = isListStale(s.list, s.now);
+  const alarms: string[] = [];
+  if (s.recordFailing) alarms.push(ALARM_JA.recordFailed);
+  if (s.readers.some((r) => r.state !== 'connected')) alarms.push(ALARM_JA.readerGone);
+  if (stale) alarms.push(ALARM_JA.listStale);
+  return {
+    listVersion: s.list.version,
+    listAgeMinutes: s.list.appliedAt
+      ? Math.max(0, Math.floor((s.now - Date.parse(s.list.appliedAt)) / 60_000))
+      : null,
+    listStale: stale,
+    link: s.link,
+    readers: s.readers.map((r) => ({ reader: r.reader, state: r.state })),
+    alarms,
+  };
+}

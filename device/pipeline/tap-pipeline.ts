@@ -1,0 +1,193 @@
+/**
+ * The tap pipeline (issue 2 point 5): tap → duplicate filter → lookup → decide → driver display +
+ * passenger signal → durable record → one `tap` log line, written only after the record is
+ * committed. Synchronous from card event to commit: better-sqlite3 is synchronous and a tap
+ * must never wait behind other work; display and signal only enqueue.
+ */
+import { performance } from 'node:perf_hooks';
+import type { CardEvent, FelicaCard, ReaderRole } from '../../hardware/ports/card-reader.js';
+import type { Clock } from '../../hardware/ports/clock.js';
+import type { DriverDisplay, VerdictScreen } from '../../hardware/ports/driver-display.js';
+import type { PassengerSignal } from '../../hardware/ports/passenger-signal.js';
+import type { CurrentStop } from '../../hardware/ports/stop-source.js';
+import type { RuleSettings } from '../config/rules-schema.js';
+import { foreignCardScreen, verdictScreen } from '../display/screens.js';
+import type { Reason, Verdict } from '../domain/verdict.js';
+import type { Logger } from '../log/logger.js';
+import { maskCard, maskIdm } from '../log/mask.js';
+import type { Decision, OpenTapOn } from '../rules/types.js';
+import type { CardPasses, NetworkLookup, NewRecord, StoredRecord } from '../store/types.js';
+import { DuplicateFilter } from './duplicate-filter.js';
+import { type EvaluateContext, evaluateTap } from './evaluate.js';
+
+/** What the pipeline needs of the stores (ListStore and RecordStore satisfy it). */
+export interface PassSource {
+  lookup(idm: string): CardPasses;
+}
+export interface TapRecorder {
+  openTapOn(idm: string): OpenTapOn | null;
+  commitTap(record: NewRecord, tapOn: Decision['tapOn']): StoredRecord;
+}
+
+export interface PipelineDeps {
+  readonly vehicle: { readonly id: string; readonly operator: string };
+  readonly settings: RuleSettings;
+  readonly clock: Clock;
+  readonly passes: PassSource;
+  readonly network: NetworkLookup;
+  readonly records: TapRecorder;
+  readonly display: DriverDisplay;
+  readonly signal: PassengerSignal;
+  readonly currentStop: () => CurrentStop | null;
+  /** Is the list in force past its expiry? (issue 4; false for local imports). */
+  readonly listStale?: () => boolean;
+  readonly logger: Logger;
+  /** Called when a record could not be stored (disk full …): the driver gets a storage alarm. */
+  readonly onRecordFailure?: (error: Error) => void;
+}
+
+export interface TapOutcome {
+  readonly idm: string;
+  readonly reader: ReaderRole;
+  readonly verdict: Verdict;
+  readonly reason: Reason;
+  readonly pass_id: string | null;
+  readonly fare: number | null;
+  readonly excess: number | null;
+  readonly screen: VerdictScreen;
+  /** The committed record; null for duplicates and when storing failed. */
+  readonly record: StoredRecord | null;
+}
+
+export class TapPipeline {
+  readonly #d: PipelineDeps;
+  readonly #log: Logger;
+  readonly #duplicates = new DuplicateFilter();
+  readonly #ctx: EvaluateContext;
+
+  constructor(deps: PipelineDeps) {
+    this.#d = deps;
+    this.#ctx = {
+      operator: deps.vehicle.operator,
+      settings: deps.settings,
+      lookup: (idm) => deps.passes.lookup(idm),
+      network: deps.network,
+    };
+    this.#log = deps.logger.child({ component: 'pipeline' });
+  }
+
+  /** Handles one card event. Never throws for a bad card; store failures are reported, not thrown. */
+  handle(event: CardEvent): TapOutcome | null {
+    if (event.type === 'foreign') {
+      const screen = foreignCardScreen(event.reader);
+      this.#show(screen);
+      this.#log.info({ reader: event.reader, atr: event.atr.slice(0, 40) }, 'foreign_card');
+      return null;
+    }
+    return this.tap(event);
+  }
+
+  tap(card: Pick<FelicaCard, 'idm' | 'reader'>): TapOutcome {
+    const started = performance.now();
+    const d = this.#d;
+    const idm = card.idm.toLowerCase();
+    const reader = card.reader;
+    const now = d.clock.now();
+
+    const repeated = this.#duplicates.check(idm, reader, now, d.settings);
+    if (repeated) {
+      this.#show(repeated);
+      this.#log.info(
+        {
+          verdict: 'duplicate',
+          reason: 'duplicate_tap',
+          reader,
+          pass_id: null,
+          idm: maskIdm(idm),
+          latency_ms: ms(started),
+        },
+        'tap',
+      );
+      return {
+        idm,
+        reader,
+        verdict: 'duplicate',
+        reason: 'duplicate_tap',
+        pass_id: null,
+        fare: null,
+        excess: null,
+        screen: repeated,
+        record: null,
+      };
+    }
+
+    const openTapOn = d.records.openTapOn(idm);
+    const stop = d.currentStop();
+    const decision = evaluateTap(this.#ctx, idm, reader, now, stop, openTapOn, d.listStale?.() ?? false);
+
+    const screen = verdictScreen({ ...decision, reader });
+    this.#show(screen);
+    this.#duplicates.remember(idm, reader, now, screen);
+
+    const record = this.#commit(
+      {
+        at: now,
+        idm,
+        reader,
+        route: stop?.route_id ?? null,
+        trip: stop?.trip_id ?? null,
+        stop: stop?.stop_id ?? null,
+        verdict: decision.verdict,
+        reason: decision.reason,
+        pass_id: decision.pass_id,
+        fare: decision.fare,
+        excess: decision.excess,
+        tap_on_event_id: reader === 'alighting' ? (openTapOn?.event_id ?? null) : null,
+      },
+      decision.tapOn,
+    );
+    if (record) {
+      this.#log.info(
+        {
+          verdict: decision.verdict,
+          reason: decision.reason,
+          reader,
+          pass_id: decision.pass_id,
+          seq: record.seq,
+          fare: decision.fare,
+          excess: decision.excess,
+          card: maskCard(decision.pass?.card_number),
+          idm: maskIdm(idm),
+          latency_ms: ms(started),
+        },
+        'tap',
+      );
+    }
+    return { idm, reader, ...pick(decision), screen, record };
+  }
+
+  #show(screen: VerdictScreen): void {
+    this.#d.display.showVerdict(screen);
+    this.#d.signal.play(screen.tone);
+  }
+
+  #commit(rec: NewRecord, tapOn: Decision['tapOn']): StoredRecord | null {
+    try {
+      return this.#d.records.commitTap(rec, tapOn);
+    } catch (err) {
+      // The verdict stands and was shown; the driver gets a storage alarm (issue 7: disk full).
+      const error = err instanceof Error ? err : new Error(String(err));
+      this.#log.error({ err: error, reader: rec.reader, verdict: rec.verdict }, 'record_failed');
+      this.#d.onRecordFailure?.(error);
+      return null;
+    }
+  }
+}
+
+function pick(d: Decision) {
+  return { verdict: d.verdict, reason: d.reason, pass_id: d.pass_id, fare: d.fare, excess: d.excess };
+}
+
+function ms(started: number): number {
+  return Math.round((performance.now() - started) * 1000) / 1000;
+}

@@ -1,0 +1,112 @@
+/**
+ * The depot tools' MQTT connection (collect, fleet), from command-line options: TLS with the
+ * depot's client certificate (CN `depot`, see sync/broker-acl.ts), MQTT 5. The first connection
+ * must succeed, so a wrong URL or certificate is an error at once, in plain words; after that a
+ * long-running tool reconnects with the bus's capped back-off.
+ */
+import { connect, type IClientOptions, type MqttClient } from 'mqtt';
+import type { Logger } from '../../device/log/logger.js';
+import { keepReconnecting, logClientErrors, readTlsFiles, type TlsFiles } from '../bus/connect.js';
+
+export interface DepotMqttOptions extends TlsFiles {
+  readonly url: string;
+  readonly clientId: string;
+  /** false: a persistent session, so messages published while the tool is down wait for it. */
+  readonly clean: boolean;
+  readonly sessionExpiryS?: number;
+  readonly connectTimeoutMs?: number;
+}
+
+/** A connection problem worth one line on the command line. */
+export class DepotConnectError extends Error {
+  override readonly name = 'DepotConnectError';
+}
+
+const PROTOCOLS = new Set(['mqtt:', 'mqtts:', 'tcp:', 'ssl:', 'ws:', 'wss:']);
+
+export function depotClientOptions(opts: DepotMqttOptions): IClientOptions {
+  let url: URL;
+  try {
+    url = new URL(opts.url);
+  } catch {
+    throw new DepotConnectError(`--mqtt ${opts.url} is not a URL (expected mqtts://host:8883)`);
+  }
+  if (!PROTOCOLS.has(url.protocol)) {
+    throw new DepotConnectError(
+      `--mqtt ${opts.url}: unsupported scheme ${url.protocol} (use mqtts:// or mqtt://)`,
+    );
+  }
+  let tls: IClientOptions;
+  try {
+    tls = readTlsFiles(opts, { ca: '--ca', cert: '--cert', key: '--key' });
+  } catch (err) {
+    throw new DepotConnectError((err as Error).message);
+  }
+  return {
+    protocolVersion: 5,
+    clientId: opts.clientId,
+    clean: opts.clean,
+    ...(opts.clean ? {} : { properties: { sessionExpiryInterval: opts.sessionExpiryS ?? 7 * 24 * 3600 } }),
+    reconnectPeriod: 0,
+    connectTimeout: opts.connectTimeoutMs ?? 10_000,
+    queueQoSZero: false,
+    ...tls,
+    rejectUnauthorized: true,
+  };
+}
+
+/**
+ * Connects and resolves once the broker accepted us; rejects with a `DepotConnectError` naming
+ * the URL and the cause. With `reconnect`, later cuts are retried (1 s doubling to 30 s).
+ */
+export function connectDepot(
+  opts: DepotMqttOptions,
+  logger: Logger,
+  reconnect: boolean,
+): Promise<MqttClient> {
+  const options = depotClientOptions(opts);
+  const client = connect(opts.url, options);
+  return new Promise((resolve, reject) => {
+    let lastError: Error | null = null;
+    const onError = (err: Error) => {
+      lastError = err;
+    };
+    const onClose = () => {
+      cleanup();
+      client.on('error', () => undefined); // nothing more to report on a client being dropped
+      client.end(true);
+      const why = lastError?.message ?? 'connection closed before the broker answered';
+      reject(new DepotConnectError(`cannot connect to ${opts.url}: ${why}`));
+    };
+    const onConnect = () => {
+      cleanup();
+      const log = logger.child({ component: 'mqtt' });
+      logClientErrors(client, log);
+      if (reconnect) keepReconnecting(client, { minMs: 1000, maxMs: 30_000 }, log);
+      resolve(client);
+    };
+    const cleanup = () => {
+      client.removeListener('error', onError);
+      client.removeListener('close', onClose);
+      client.removeListener('connect', onConnect);
+    };
+    client.on('error', onError);
+    client.once('close', onClose);
+    client.once('connect', onConnect);
+  });
+}
+
+/** Ends the connection, waiting at most `timeoutMs` for the broker's goodbye. */
+export async function endQuietly(client: MqttClient, timeoutMs = 3000): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    client.endAsync().catch(() => undefined),
+    new Promise<void>((resolve) => {
+      timer = setTimeout(() => {
+        client.end(true);
+        resolve();
+      }, timeoutMs);
+    }),
+  ]);
+  clearTimeout(timer);
+}

@@ -1,0 +1,115 @@
+/** Running the built `teiki` command from tests. */
+import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import { resolve } from 'node:path';
+
+export const ROOT = resolve(import.meta.dirname, '../..');
+export const TEIKI = resolve(ROOT, 'dist/device/cli/teiki.js');
+
+export interface CliResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+export function runTeiki(
+  args: readonly string[],
+  opts: { cwd?: string; input?: string; timeoutMs?: number } = {},
+): Promise<CliResult> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, [TEIKI, ...args], { cwd: opts.cwd ?? ROOT });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => {
+      stdout += d;
+    });
+    child.stderr.on('data', (d) => {
+      stderr += d;
+    });
+    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 60_000);
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolvePromise({ code, signal, stdout, stderr });
+    });
+    child.stdin.end(opts.input ?? '');
+  });
+}
+
+/** A long-running `teiki` (e.g. `run`) whose JSON log lines can be awaited. */
+export class TeikiProcess {
+  readonly child: ChildProcessWithoutNullStreams;
+  readonly lines: Array<Record<string, unknown>> = [];
+  stderr = '';
+  readonly #waiters: Array<{
+    test: (l: Record<string, unknown>) => boolean;
+    resolve: (l: Record<string, unknown>) => void;
+  }> = [];
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+
+  constructor(args: readonly string[], opts: { cwd?: string } = {}) {
+    this.child = spawn(process.execPath, [TEIKI, ...args], { cwd: opts.cwd ?? ROOT });
+    let buf = '';
+    this.child.stdout.on('data', (d) => {
+      buf += d;
+      let i = buf.indexOf('\n');
+      while (i >= 0) {
+        const text = buf.slice(0, i);
+        buf = buf.slice(i + 1);
+        i = buf.indexOf('\n');
+        let line: Record<string, unknown>;
+        try {
+          line = JSON.parse(text);
+        } catch {
+          continue;
+        }
+        this.lines.push(line);
+        for (const w of [...this.#waiters]) {
+          if (w.test(line)) {
+            this.#waiters.splice(this.#waiters.indexOf(w), 1);
+            w.resolve(line);
+          }
+        }
+      }
+    });
+    this.child.stderr.on('data', (d) => {
+      this.stderr += d;
+    });
+    this.exited = new Promise((r) => this.child.on('close', (code, signal) => r({ code, signal })));
+  }
+
+  /** Resolves with the first log line (already seen or future) that passes `test`. */
+  waitFor(
+    test: (l: Record<string, unknown>) => boolean,
+    timeoutMs = 15_000,
+  ): Promise<Record<string, unknown>> {
+    const seen = this.lines.find(test);
+    if (seen) return Promise.resolve(seen);
+    return new Promise((resolvePromise, reject) => {
+      const timer = setTimeout(
+        () =>
+          reject(
+            new Error(
+              `timed out waiting for a log line; stderr:\n${this.stderr}\nlines:\n${this.lines.map((l) => JSON.stringify(l)).join('\n')}`,
+            ),
+          ),
+        timeoutMs,
+      );
+      this.#waiters.push({
+        test,
+        resolve: (l) => {
+          clearTimeout(timer);
+          resolvePromise(l);
+        },
+      });
+    });
+  }
+
+  send(text: string): void {
+    this.child.stdin.write(text);
+  }
+
+  kill(signal: NodeJS.Signals = 'SIGTERM'): void {
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill(signal);
+  }
+}
