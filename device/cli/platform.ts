@@ -1,6 +1,7 @@
 /**
  * The composition root of `teiki run`: the one file of device/ that constructs real adapters
- * (hardware/) from the config. Everything else in device/ sees port types only (DESIGN.md).
+ * (hardware/) and the bus's sync (sync/bus/) from the config. Everything else in device/ sees port
+ * types and the SyncLink interface only (DESIGN.md layout).
  */
 import { existsSync } from 'node:fs';
 import { ConsoleDisplay } from '../../hardware/console/console-display.js';
@@ -13,6 +14,7 @@ import type { StopSource } from '../../hardware/ports/stop-source.js';
 import { systemClock } from '../../hardware/system-clock.js';
 import type { Config } from '../config/schema.js';
 import type { DaemonPorts } from '../daemon/daemon.js';
+import type { SyncFactory } from '../daemon/sync-link.js';
 import type { Logger } from '../log/logger.js';
 import { CliError, EXIT } from './errors.js';
 
@@ -78,5 +80,12 @@ export async function createPorts(config: Config, logger: Logger): Promise<Daemo
     });
   }
 
-  return { reader, display, signal: display, stopSource, clock, onShutdown: shutdownSteps };
+  // Sync only with a broker configured: a bus without one runs on imported lists (README).
+  let sync: SyncFactory | null = null;
+  if (config.mqtt.url) {
+    const { createBusSync } = await import('../../sync/bus/bus-sync.js');
+    sync = createBusSync(config, logger, clock);
+  }
+
+  return { reader, display, signal: display, stopSource, clock, onShutdown: shutdownSteps, sync };
 }

@@ -25,6 +25,7 @@ import { ListStore } from '../store/list-store.js';
 import { RecordStore } from '../store/record-store.js';
 import { Shutdown } from './shutdown.js';
 import { statusLine } from './status-line.js';
+import type { SyncFactory, SyncLink } from './sync-link.js';
 
 export interface DaemonPorts {
   readonly reader: CardReader;
@@ -34,6 +35,8 @@ export interface DaemonPorts {
   readonly clock: Clock;
   /** Extra steps the composition root wants in the shutdown path (MQTT, device handles). */
   readonly onShutdown?: ReadonlyArray<{ name: string; run: () => Promise<void> | void }>;
+  /** Sync with the depot (issue 4), when the config names a broker. */
+  readonly sync?: SyncFactory | null;
 }
 
 const STATUS_EVERY_MS = 30_000;
@@ -49,6 +52,7 @@ export class Daemon {
   #list: ListStore | null = null;
   #records: RecordStore | null = null;
   #pipeline: TapPipeline | null = null;
+  #sync: SyncLink | null = null;
   #statusTimer: NodeJS.Timeout | null = null;
   #recordFailing = false;
   #lastTapAt: number | null = null;
@@ -72,14 +76,19 @@ export class Daemon {
   get recordStore(): RecordStore | null {
     return this.#records;
   }
+  get syncLink(): SyncLink | null {
+    return this.#sync;
+  }
 
   async start(): Promise<void> {
     const c = this.#config;
     const p = this.#ports;
     // Boarding records are personal data: the data directory is private to the service user.
     mkdirSync(c.data_dir, { recursive: true, mode: 0o700 });
-    this.#list = ListStore.open(join(c.data_dir, 'list.sqlite'));
-    this.#records = RecordStore.open(join(c.data_dir, 'records.sqlite'), c.vehicle.id);
+    const listPath = join(c.data_dir, 'list.sqlite');
+    const recordsPath = join(c.data_dir, 'records.sqlite');
+    this.#list = ListStore.open(listPath);
+    this.#records = RecordStore.open(recordsPath, c.vehicle.id);
     const list = this.#list;
     const records = this.#records;
 
@@ -138,6 +147,9 @@ export class Daemon {
 
     this.#shutdown.add('reader', () => p.reader.stop());
     if (p.stopSource) this.#shutdown.add('stop source', () => p.stopSource?.stop());
+    // After the reader (no new records), before the stores close: last status, unacked records
+    // stay pending, an apply in progress rolls back.
+    this.#shutdown.add('sync', () => this.#sync?.stop());
     for (const step of p.onShutdown ?? []) this.#shutdown.add(step.name, step.run);
     this.#shutdown.add('display', async () => {
       await p.display.close();
@@ -151,6 +163,16 @@ export class Daemon {
     this.#shutdown.add('records', () => records.close(), { always: true });
     this.#shutdown.add('pass list', () => list.close(), { always: true });
 
+    if (p.sync) {
+      this.#sync = p.sync({
+        list,
+        records,
+        listPath,
+        recordsPath,
+        onListChanged: () => this.refreshStatus(),
+      });
+      await this.#sync.start();
+    }
     await p.reader.start();
     await p.stopSource?.start();
     this.refreshStatus();
@@ -202,7 +224,7 @@ export class Daemon {
       statusLine({
         list: info,
         now: this.#ports.clock.now(),
-        link: this.#config.mqtt.url ? 'offline' : 'none',
+        link: this.#sync ? this.#sync.link() : 'none',
         readers: this.#ports.reader.health(),
         recordFailing: this.#recordFailing,
       }),
@@ -219,6 +241,7 @@ export class Daemon {
     try {
       const outcome = this.#pipeline.handle(event);
       this.#lastTapAt = this.#ports.clock.now();
+      if (outcome?.record) this.#sync?.recordCommitted();
       if (outcome?.record && this.#recordFailing) {
         this.#recordFailing = false;
         this.refreshStatus();

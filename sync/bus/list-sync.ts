@@ -135,6 +135,17 @@ export class ListSync {
     };
   }
 
+  /**
+   * The nightly check (sync/bus/cron-jobs.ts): subscribe again, so the broker sends the retained
+   * manifest and deltas anew, and probe for newer deltas, as after a reconnect. A bus that missed
+   * something catches up; one that is current ignores what it already has. False when offline.
+   */
+  recheck(): boolean {
+    if (!this.#o.client.connected || !this.#ready) return false;
+    this.#onConnect();
+    return true;
+  }
+
   rejected(): RejectedCounts {
     return { total: this.#rejectedTotal, byCode: { ...this.#byCode } };
   }
