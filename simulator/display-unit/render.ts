@@ -25,6 +25,8 @@ export const TONE_TEXT: Record<VerdictTone, string> = {
 };
 const LIGHT_TEXT: Record<VerdictTone, string> = { accept: '緑', reject: '赤', attention: '黄' };
 const READER_JA: Record<ReaderRole, string> = { boarding: '乗車', alighting: '降車' };
+/** Reader states arrive as ASCII words on the wire (hardware/README.md); the driver reads Japanese. */
+const READER_STATE_JA: Record<string, string> = { connected: '正常', disconnected: '未接続', error: '異常' };
 const LINK_JA: Record<StatusLine['link'], string> = {
   online: 'オンライン',
   offline: 'オフライン',
@@ -116,7 +118,12 @@ export function renderStatus(s: StatusLine | null, width: number, paint: Paint =
   const link = `通信 ${paint(LINK_JA[s.link], s.link === 'online' ? SGR.green : SGR.yellow)}`;
   const lines = [`${list}${stale}`, link];
   if (s.readers.length > 0) {
-    lines.push(clip(s.readers.map((r) => `${READER_JA[r.reader]}:${r.state}`).join(' '), inner));
+    lines.push(
+      clip(
+        s.readers.map((r) => `${READER_JA[r.reader]}:${READER_STATE_JA[r.state] ?? r.state}`).join(' '),
+        inner,
+      ),
+    );
   }
   for (const alarm of s.alarms) lines.push(paint(clip(`! ${alarm}`, inner), SGR.bold, SGR.red));
   return lines;
