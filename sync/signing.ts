@@ -1,5 +1,6 @@
 import { createHash, createPublicKey, type KeyObject, sign, verify } from 'node:crypto';
 import { z } from 'zod';
+import { parseEd25519PublicKey } from '../device/config/public-key.js';
 import { SyncRejection } from './rejection.js';
 import { parseJsonBytes, validate } from './schemas/common.js';
 
@@ -21,9 +22,15 @@ export interface PinnedKey {
   readonly key: KeyObject;
 }
 
-const Base64 = z
-  .string()
-  .regex(/^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/, 'must be base64');
+/**
+ * Canonical base64 (standard alphabet, padded), checked by a round trip through Buffer: linear and
+ * native. A backtracking regex here overflowed V8's stack on a payload of ~6 MB (a legitimate
+ * delta near its 8 MiB bound) and held the event loop ~170 ms at 4 MB (issue 7, hostile input).
+ */
+function isBase64(s: string): boolean {
+  return s.length % 4 === 0 && Buffer.from(s, 'base64').toString('base64') === s;
+}
+const Base64 = z.string().refine(isBase64, 'must be base64');
 
 const EnvelopeSchema = z
   .object({
@@ -31,7 +38,7 @@ const EnvelopeSchema = z
     alg: z.string().max(32),
     payload: Base64,
     // A truncated or padded signature is still an envelope; it fails as bad_signature below.
-    sig: Base64.max(128),
+    sig: z.string().max(128).refine(isBase64, 'must be base64'),
   })
   .strict();
 export type Envelope = z.infer<typeof EnvelopeSchema>;
@@ -52,12 +59,11 @@ export function keyIdOf(key: KeyObject): string {
 
 /** A pinned key from PEM text or base64 SPKI DER (config `trust.depot_public_keys`). */
 export function parsePublicKey(text: string): KeyObject {
-  const trimmed = text.trim();
-  const key = trimmed.startsWith('-----BEGIN')
-    ? createPublicKey(trimmed)
-    : createPublicKey({ key: Buffer.from(trimmed, 'base64'), format: 'der', type: 'spki' });
-  assertEd25519(key, 'pinned key');
-  return key;
+  try {
+    return parseEd25519PublicKey(text);
+  } catch (err) {
+    throw new TypeError(`pinned key ${(err as Error).message}`);
+  }
 }
 
 /** Several keys may be pinned at once: the old and the new depot key during a rotation. */

@@ -6,6 +6,12 @@ import { type Config, ConfigSchema } from './schema.js';
 /** A configuration that cannot be used. The message names the file, the key and the reason. */
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
+
+  constructor(message: string) {
+    // One printable line for `teiki: …` on stderr, whatever control characters the file held
+    // (JSON.parse quotes the text around an error; an unknown key is quoted as written).
+    super(message.replace(/[\u0000-\u001f\u007f]+/g, ' '));
+  }
 }
 
 /** `a.b[2].c` from a zod issue path. */

@@ -1,5 +1,6 @@
 import cron from 'node-cron';
 import { z } from 'zod';
+import { parseEd25519PublicKey } from './public-key.js';
 import { RuleSettingsSchema } from './rules-schema.js';
 
 /**
@@ -113,10 +114,18 @@ const SyncSchema = z
   })
   .strict();
 
+function checkPublicKey(text: string, ctx: z.RefinementCtx): void {
+  try {
+    parseEd25519PublicKey(text);
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: (err as Error).message });
+  }
+}
+
 const TrustSchema = z
   .object({
     /** Pinned depot Ed25519 public keys (PEM or base64 SPKI); several allowed for key rotation. */
-    depot_public_keys: z.array(z.string().min(1)).default([]),
+    depot_public_keys: z.array(z.string().min(1).superRefine(checkPublicKey)).default([]),
   })
   .strict();
 

@@ -21,6 +21,7 @@ import type { StopSource } from '../../hardware/ports/stop-source.js';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../log/logger.js';
 import { TapPipeline } from '../pipeline/tap-pipeline.js';
+import { type ClockBounds, clockBoundsOf, NO_CLOCK_BOUNDS } from '../rules/clock-trust.js';
 import { ListStore } from '../store/list-store.js';
 import { RecordStore } from '../store/record-store.js';
 import { Shutdown } from './shutdown.js';
@@ -57,6 +58,8 @@ export class Daemon {
   #recordFailing = false;
   #lastTapAt: number | null = null;
   #listExpiresAt: number | null = null;
+  /** The list in force bounds the clock (issue 7): refreshed with the status line. */
+  #clockBounds: ClockBounds = NO_CLOCK_BOUNDS;
   readonly #unsubscribe: Array<() => void> = [];
 
   constructor(config: Config, ports: DaemonPorts, logger: Logger) {
@@ -89,6 +92,7 @@ export class Daemon {
     const recordsPath = join(c.data_dir, 'records.sqlite');
     this.#list = ListStore.open(listPath);
     this.#records = RecordStore.open(recordsPath, c.vehicle.id);
+    this.#clockBounds = clockBoundsOf(this.#list.info());
     const list = this.#list;
     const records = this.#records;
 
@@ -104,6 +108,7 @@ export class Daemon {
       currentStop: () => p.stopSource?.current() ?? null,
       // Cached: ListStore.info() counts rows, too slow for every tap. Refreshed with the status line.
       listStale: () => this.#listExpiresAt !== null && this.#listExpiresAt < p.clock.now(),
+      clockBounds: () => this.#clockBounds,
       logger: this.#root,
       onRecordFailure: () => {
         this.#recordFailing = true;
@@ -220,6 +225,7 @@ export class Daemon {
     if (!this.#list) return;
     const info = this.#list.info();
     this.#listExpiresAt = info.expiresAt === null ? null : Date.parse(info.expiresAt);
+    this.#clockBounds = clockBoundsOf(info);
     this.#ports.display.showStatus(
       statusLine({
         list: info,

@@ -2,6 +2,7 @@
 import type { ReaderHealth } from '../../hardware/ports/card-reader.js';
 import type { StatusLine } from '../../hardware/ports/driver-display.js';
 import { ALARM_JA } from '../display/messages-ja.js';
+import { clockBoundsOf, clockTrusted, judgeClock } from '../rules/clock-trust.js';
 import type { ListInfo } from '../store/types.js';
 
 export interface StatusInput {
@@ -22,6 +23,7 @@ export function statusLine(s: StatusInput): StatusLine {
   if (s.recordFailing) alarms.push(ALARM_JA.recordFailed);
   if (s.readers.some((r) => r.state !== 'connected')) alarms.push(ALARM_JA.readerGone);
   if (stale) alarms.push(ALARM_JA.listStale);
+  if (!clockTrusted(judgeClock(s.now, clockBoundsOf(s.list)))) alarms.push(ALARM_JA.clockInvalid);
   return {
     listVersion: s.list.version,
     listAgeMinutes: s.list.appliedAt

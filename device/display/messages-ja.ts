@@ -36,4 +36,6 @@ export const ALARM_JA = {
   recordFailed: '記録エラー（保存できません）',
   readerGone: 'リーダー未接続',
   listStale: 'リスト期限切れ',
+  /** The clock is before the newest list or far beyond its expiry (device/rules/clock-trust.ts). */
+  clockInvalid: '時計異常',
 } as const;

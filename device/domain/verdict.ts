@@ -15,7 +15,7 @@ export const REJECT_REASONS = [
 ] as const;
 export type RejectReason = (typeof REJECT_REASONS)[number];
 
-export const ATTENTION_REASONS = ['no_tap_on', 'fare_unknown', 'list_stale'] as const;
+export const ATTENTION_REASONS = ['no_tap_on', 'fare_unknown', 'list_stale', 'clock_invalid'] as const;
 export type AttentionReason = (typeof ATTENTION_REASONS)[number];
 
 export type Reason = 'ok' | 'excess_fare' | 'duplicate_tap' | RejectReason | AttentionReason;

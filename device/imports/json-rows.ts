@@ -3,6 +3,10 @@
  * million-row export never sits in memory whole, and each keeps the physical line it starts on.
  */
 
+import { MAX_RECORD_CHARS } from './csv-splitter.js';
+
+const tooLong = `longer than ${MAX_RECORD_CHARS} characters`;
+
 /** One row's JSON text (or what went wrong) and the line it starts on. */
 export type JsonRowItem =
   | { readonly line: number; readonly value: unknown }
@@ -24,6 +28,9 @@ export async function* readJsonLines(chunks: AsyncIterable<string>): AsyncGenera
       nl = text.indexOf('\n', start);
     }
     rest = text.slice(start);
+    // A line that never ends is refused once it passes the bound, not held (and rescanned) whole.
+    if (rest.length > MAX_RECORD_CHARS)
+      return yield { line: line + 1, error: `not valid JSON (line ${tooLong})` };
   }
   if (rest !== '') {
     const item = parseLine(rest, line + 1);
@@ -116,7 +123,11 @@ export async function* readJsonArray(chunks: AsyncIterable<string>): AsyncGenera
         return yield { line, error: 'not valid JSON (text after the closing "]")' };
       }
     }
-    if (state === 'in-value') buf += chunk.slice(segStart);
+    if (state === 'in-value') {
+      buf += chunk.slice(segStart);
+      if (buf.length > MAX_RECORD_CHARS)
+        return yield { line: valueLine, error: `not valid JSON (element ${tooLong})` };
+    }
   }
   if (state !== 'done') yield { line, error: 'not valid JSON (the array is not closed with "]")' };
 }

@@ -5,7 +5,7 @@
 import type { CurrentStop } from '../../hardware/ports/stop-source.js';
 import type { RuleSettings } from '../config/rules-schema.js';
 import { decide } from '../rules/index.js';
-import type { Decision, OpenTapOn, ReaderRole } from '../rules/types.js';
+import type { ClockState, Decision, OpenTapOn, ReaderRole } from '../rules/types.js';
 import type { CardPasses, NetworkLookup } from '../store/types.js';
 import { rideFacts } from './ride-facts.js';
 
@@ -24,6 +24,7 @@ export function evaluateTap(
   stop: CurrentStop | null,
   openTapOn: OpenTapOn | null,
   listStale: boolean,
+  clock: ClockState = 'unchecked',
 ): Decision {
   const { passes, changes } = ctx.lookup(idm);
   const areas = passes.flatMap((p) => (p.area ? [p.area] : []));
@@ -37,5 +38,6 @@ export function evaluateTap(
     ride: rideFacts(ctx.network, reader, stop, openTapOn, areas),
     settings: ctx.settings,
     listStale,
+    clock,
   });
 }

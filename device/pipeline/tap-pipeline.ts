@@ -15,6 +15,7 @@ import { foreignCardScreen, verdictScreen } from '../display/screens.js';
 import type { Reason, Verdict } from '../domain/verdict.js';
 import type { Logger } from '../log/logger.js';
 import { maskCard, maskIdm } from '../log/mask.js';
+import { type ClockBounds, type ClockState, judgeClock, NO_CLOCK_BOUNDS } from '../rules/clock-trust.js';
 import type { Decision, OpenTapOn } from '../rules/types.js';
 import type { CardPasses, NetworkLookup, NewRecord, StoredRecord } from '../store/types.js';
 import { DuplicateFilter } from './duplicate-filter.js';
@@ -41,6 +42,12 @@ export interface PipelineDeps {
   readonly currentStop: () => CurrentStop | null;
   /** Is the list in force past its expiry? (issue 4; false for local imports). */
   readonly listStale?: () => boolean;
+  /**
+   * Bounds the wall clock must lie within to be trusted (rules/clock-trust.ts): the floor from the
+   * applied time of the newest list, the horizon from its expiry. Called once per tap, so cheap
+   * (cached by the caller). Default: no bounds, the clock is taken as it is (replay, tests).
+   */
+  readonly clockBounds?: () => ClockBounds;
   readonly logger: Logger;
   /** Called when a record could not be stored (disk full …): the driver gets a storage alarm. */
   readonly onRecordFailure?: (error: Error) => void;
@@ -55,6 +62,8 @@ export interface TapOutcome {
   readonly fare: number | null;
   readonly excess: number | null;
   readonly screen: VerdictScreen;
+  /** Was the clock trusted for this tap (rules/clock-trust.ts)? */
+  readonly clock: ClockState;
   /** The committed record; null for duplicates and when storing failed. */
   readonly record: StoredRecord | null;
 }
@@ -93,6 +102,7 @@ export class TapPipeline {
     const idm = card.idm.toLowerCase();
     const reader = card.reader;
     const now = d.clock.now();
+    const clock = judgeClock(now, d.clockBounds?.() ?? NO_CLOCK_BOUNDS);
 
     const repeated = this.#duplicates.check(idm, reader, now, d.settings);
     if (repeated) {
@@ -104,6 +114,7 @@ export class TapPipeline {
           reader,
           pass_id: null,
           idm: maskIdm(idm),
+          ...(clock === 'ok' || clock === 'unchecked' ? {} : { clock }),
           latency_ms: ms(started),
         },
         'tap',
@@ -117,13 +128,15 @@ export class TapPipeline {
         fare: null,
         excess: null,
         screen: repeated,
+        clock,
         record: null,
       };
     }
 
     const openTapOn = d.records.openTapOn(idm);
     const stop = d.currentStop();
-    const decision = evaluateTap(this.#ctx, idm, reader, now, stop, openTapOn, d.listStale?.() ?? false);
+    const listStale = d.listStale?.() ?? false;
+    const decision = evaluateTap(this.#ctx, idm, reader, now, stop, openTapOn, listStale, clock);
 
     const screen = verdictScreen({ ...decision, reader });
     this.#show(screen);
@@ -143,6 +156,7 @@ export class TapPipeline {
         fare: decision.fare,
         excess: decision.excess,
         tap_on_event_id: reader === 'alighting' ? (openTapOn?.event_id ?? null) : null,
+        clock,
       },
       decision.tapOn,
     );
@@ -158,12 +172,13 @@ export class TapPipeline {
           excess: decision.excess,
           card: maskCard(decision.pass?.card_number),
           idm: maskIdm(idm),
+          ...(clock === 'ok' || clock === 'unchecked' ? {} : { clock }),
           latency_ms: ms(started),
         },
         'tap',
       );
     }
-    return { idm, reader, ...pick(decision), screen, record };
+    return { idm, reader, ...pick(decision), screen, clock, record };
   }
 
   #show(screen: VerdictScreen): void {

@@ -4,6 +4,7 @@
  */
 import { bestOutcome } from './best-outcome.js';
 import { type Candidate, candidatePassId } from './candidate.js';
+import { clockTrusted } from './clock-trust.js';
 import { jstDate } from './dates.js';
 import { liveTapOn } from './open-tap-on.js';
 import { type PassContext, passRefusal } from './pass-checks.js';
@@ -54,8 +55,32 @@ function candidates(input: DecisionInput, ctx: PassContext): Candidate[] {
   return out;
 }
 
+/**
+ * The clock is outside the bounds the lists give it: dates, ride ages and tombstones cannot be
+ * judged, so neither accept nor refuse. The driver checks the pass by hand; the pass shown is the
+ * best one by the (untrusted) date, for its kind and validity dates. The ride is still tracked:
+ * a tap-on opens one, a tap-off closes the card's open one.
+ */
+function clockInvalid(input: DecisionInput): Decision {
+  const { reader, now, settings } = input;
+  const best = bestOutcome(
+    candidates(input, { reader, day: jstDate(now), operator: input.operator, ride: input.ride, settings }),
+    reader,
+  );
+  return {
+    verdict: 'attention',
+    reason: 'clock_invalid',
+    pass: best?.pass ?? null,
+    pass_id: best ? candidatePassId(best) : null,
+    fare: reader === 'alighting' ? input.ride.fare : null,
+    excess: null,
+    tapOn: reader === 'alighting' ? 'close' : 'open',
+  };
+}
+
 export function decide(input: DecisionInput): Decision {
   const { reader, now, settings } = input;
+  if (input.clock !== undefined && !clockTrusted(input.clock)) return clockInvalid(input);
   const open = liveTapOn(input.openTapOn, now, settings);
   if (reader === 'boarding' && open !== null) return ALREADY_TAPPED_ON;
   if (reader === 'alighting' && open === null) return NO_TAP_ON;

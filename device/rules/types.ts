@@ -5,6 +5,9 @@
 import type { RuleSettings } from '../config/rules-schema.js';
 import type { CardChange, Pass } from '../domain/pass.js';
 import type { Reason, Verdict } from '../domain/verdict.js';
+import type { ClockState } from './clock-trust.js';
+
+export type { ClockBounds, ClockState } from './clock-trust.js';
 
 export type ReaderRole = 'boarding' | 'alighting';
 
@@ -51,6 +54,11 @@ export interface DecisionInput {
   readonly settings: RuleSettings;
   /** The pass list is past its expiry (issue 4); the stale policy decides what that does. */
   readonly listStale: boolean;
+  /**
+   * Can `now` be trusted (rules/clock-trust.ts judgeClock)? Absent or `ok`/`unchecked`: yes.
+   * `before_floor` / `beyond_horizon`: every tap is `attention` / `clock_invalid`.
+   */
+  readonly clock?: ClockState;
 }
 
 export interface Decision {

@@ -4,12 +4,14 @@
  * event_id, and deleted only after the depot acknowledged it.
  */
 import { randomUUID } from 'node:crypto';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
 import type Database from 'better-sqlite3';
 import type { Clock } from '../../hardware/ports/clock.js';
 import type { Reason, Verdict } from '../domain/verdict.js';
-import type { OpenTapOn, ReaderRole } from '../rules/types.js';
+import type { ClockState, OpenTapOn, ReaderRole } from '../rules/types.js';
 import { MetaTable } from './meta-table.js';
-import { type Db, type Durability, durabilityOf, migrate, openDb } from './sqlite.js';
+import { type Db, type Durability, durabilityOf, MEMORY, migrate, openDb } from './sqlite.js';
 import type { NewRecord, StoredRecord } from './types.js';
 
 const V1 = `
@@ -49,6 +51,12 @@ const V1 = `
   ) WITHOUT ROWID;
 `;
 
+/**
+ * V2: the clock state of each tap (device/rules/clock-trust.ts): `ok`, `unchecked` (no bounds known),
+ * `before_floor`, `beyond_horizon`. null for records written before V2 or without a judgement.
+ */
+const V2 = `ALTER TABLE records ADD COLUMN clock TEXT;`;
+
 interface RecordRow {
   event_id: string;
   vehicle_id: string;
@@ -65,11 +73,12 @@ interface RecordRow {
   fare: number | null;
   excess: number | null;
   tap_on_event_id: string | null;
+  clock: string | null;
   uploaded_at: number | null;
 }
 
 const RECORD_COLUMNS =
-  'event_id, vehicle_id, seq, at, idm, reader, route, trip, stop, verdict, reason, pass_id, fare, excess, tap_on_event_id';
+  'event_id, vehicle_id, seq, at, idm, reader, route, trip, stop, verdict, reason, pass_id, fare, excess, tap_on_event_id, clock';
 
 export interface RecordStoreOptions {
   /** Stamps uploaded_at and ages purges; the system clock by default. */
@@ -112,7 +121,7 @@ export class RecordStore {
     );
     this.#insert = db.prepare(
       `INSERT INTO records (${RECORD_COLUMNS}, uploaded_at) VALUES (@event_id, @vehicle_id, @seq, @at, @idm,
-         @reader, @route, @trip, @stop, @verdict, @reason, @pass_id, @fare, @excess, @tap_on_event_id, @uploaded_at)`,
+         @reader, @route, @trip, @stop, @verdict, @reason, @pass_id, @fare, @excess, @tap_on_event_id, @clock, @uploaded_at)`,
     );
     this.#putTapOn = db.prepare(
       `INSERT INTO open_tap_ons (idm, event_id, at, route, stop, trip, pass_id) VALUES (?, ?, ?, ?, ?, ?, ?)
@@ -141,9 +150,12 @@ export class RecordStore {
   /** Opens (creating if needed) the records database of `vehicleId`; ':memory:' for replay. */
   static open(path: string, vehicleId: string, opts: RecordStoreOptions = {}): RecordStore {
     if (!vehicleId) throw new Error('a vehicle id is required');
+    if (path !== MEMORY) makePrivate(path);
     const db = openDb(path, { synchronous: 'FULL', cacheKiB: 4096 });
     try {
-      migrate(db, path, [V1]);
+      // Records are personal data: a purged record is overwritten, not left in a free page.
+      db.pragma('secure_delete = ON');
+      migrate(db, path, [V1, V2]);
       return new RecordStore(db, vehicleId, opts.clock ?? systemClock);
     } catch (err) {
       db.close();
@@ -253,6 +265,23 @@ export class RecordStore {
   }
 }
 
+/**
+ * The records file and its WAL and shared-memory files readable by the owner only, whatever the
+ * umask (systemd sets 0077; a shell usually 0022). A new file is created 0600 before SQLite opens
+ * it, and SQLite gives the -wal and -shm files the mode of the database file.
+ */
+function makePrivate(path: string): void {
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  if (!existsSync(path)) closeSync(openSync(path, 'a', 0o600));
+  for (const f of [path, `${path}-wal`, `${path}-shm`]) {
+    try {
+      if (existsSync(f) && (statSync(f).mode & 0o077) !== 0) chmodSync(f, 0o600);
+    } catch {
+      // Not ours to change (another owner): opening must not fail on it; the 0700 directory guards.
+    }
+  }
+}
+
 function toRow(r: StoredRecord): Omit<RecordRow, 'uploaded_at'> {
   return {
     event_id: r.event_id,
@@ -270,6 +299,7 @@ function toRow(r: StoredRecord): Omit<RecordRow, 'uploaded_at'> {
     fare: r.fare,
     excess: r.excess,
     tap_on_event_id: r.tap_on_event_id,
+    clock: r.clock ?? null,
   };
 }
 
@@ -291,6 +321,7 @@ function fromRow(r: RecordRow): StoredRecord {
     fare: r.fare,
     excess: r.excess,
     tap_on_event_id: r.tap_on_event_id,
+    ...(r.clock !== null ? { clock: r.clock as ClockState } : {}),
     uploaded: r.uploaded_at !== null,
   };
 }

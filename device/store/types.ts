@@ -6,7 +6,7 @@
  */
 import type { CardChange, Pass } from '../domain/pass.js';
 import type { Reason, Verdict } from '../domain/verdict.js';
-import type { ReaderRole } from '../rules/types.js';
+import type { ClockState, ReaderRole } from '../rules/types.js';
 
 export interface CardPasses {
   readonly passes: Pass[];
@@ -89,6 +89,8 @@ export interface NewRecord {
   readonly excess: number | null;
   /** At tap-off: the tap-on this ride started with. */
   readonly tap_on_event_id: string | null;
+  /** Was the clock trusted at this tap (device/rules/clock-trust.ts)? Absent: not judged. */
+  readonly clock?: ClockState;
 }
 
 export interface StoredRecord extends NewRecord {

@@ -29,6 +29,8 @@ export function registerRecords(program: Command): void {
             fare: r.fare,
             excess: r.excess,
             tap_on_event_id: r.tap_on_event_id,
+            // The clock state at the tap (issue 7); null for records made before it was judged.
+            clock: r.clock ?? null,
             uploaded: r.uploaded,
           };
           process.stdout.write(`${JSON.stringify(line)}\n`);

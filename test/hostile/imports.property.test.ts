@@ -1,0 +1,277 @@
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ImportError, ImportRefusedError } from '../../device/imports/import-error.js';
+import { importNetworkDir } from '../../device/imports/network-import.js';
+import { importPassesFile } from '../../device/imports/passes-import.js';
+import { loadSalesExport } from '../../device/imports/sales-export.js';
+import { ListStore } from '../../device/store/list-store.js';
+import { attemptAsync, mutated, report, typedOutcome } from './helpers.js';
+
+/**
+ * Sales exports and GTFS feeds with random damage: every import either applies whole or is refused
+ * with ImportRefusedError naming file and line, and a refused import leaves the store as it was.
+ */
+const DATA = resolve(import.meta.dirname, '../../simulator/data');
+const GTFS = join(DATA, 'gtfs-matsue');
+const RUNS = 120;
+/** Generous bound for CI on two shared cores (a run takes a few seconds alone). */
+const TIMEOUT = 120_000;
+let dir: string;
+let store: ListStore;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'teiki-hostile-imports-'));
+  store = ListStore.open(join(dir, 'list.sqlite'));
+  await importNetworkDir(store, GTFS);
+  await importPassesFile(store, join(DATA, 'passes-sample.csv'));
+});
+afterAll(() => {
+  store.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function fingerprint() {
+  return {
+    info: store.info(),
+    passes: [...store.allPasses()],
+    changes: store.allCardChanges(),
+    network: store.network.info(),
+  };
+}
+
+function checkRefusal(err: Error, file: string): void {
+  expect(err).toBeInstanceOf(ImportRefusedError);
+  const refusal = err as ImportRefusedError;
+  expect(refusal.errors.length).toBeGreaterThan(0);
+  for (const e of refusal.errors) {
+    expect(e).toBeInstanceOf(ImportError);
+    expect(e.file.startsWith(file)).toBe(true);
+    if (e.line !== null) expect(e.line).toBeGreaterThanOrEqual(1);
+  }
+}
+
+/** A JSON array export with the same rows as the JSONL sample. */
+function jsonArray(): Buffer {
+  const lines = readFileSync(join(DATA, 'passes-sample.jsonl'), 'utf8').split('\n').filter(Boolean);
+  return Buffer.from(
+    JSON.stringify(
+      lines.map((l) => JSON.parse(l)),
+      null,
+      2,
+    ),
+  );
+}
+
+describe('hostile sales exports', () => {
+  const samples: Array<[string, () => Buffer]> = [
+    ['passes.csv', () => readFileSync(join(DATA, 'passes-sample.csv'))],
+    ['passes.jsonl', () => readFileSync(join(DATA, 'passes-sample.jsonl'))],
+    ['passes.json', jsonArray],
+  ];
+  it.each(samples)(
+    '%s with random edits: applied whole, or refused naming file and line, list untouched',
+    async (name, sample) => {
+      let refused = 0;
+      let applied = 0;
+      await fc.assert(
+        fc.asyncProperty(mutated(sample()), async (bytes) => {
+          // Start each run from the same list.
+          await importPassesFile(store, join(DATA, 'passes-sample.csv'));
+          const before = fingerprint();
+          const file = join(dir, name);
+          writeFileSync(file, bytes);
+          const out = typedOutcome(
+            await attemptAsync(() => importPassesFile(store, file)),
+            ImportRefusedError,
+          );
+          if (out instanceof Error) {
+            checkRefusal(out, file);
+            const { appliedAt: _a, ...info } = before.info;
+            const after = fingerprint();
+            const { appliedAt: _b, ...infoAfter } = after.info;
+            expect({ ...after, info: infoAfter }).toEqual({ ...before, info });
+            refused++;
+          } else {
+            // Applied whole: the list holds exactly the passes of the file.
+            const read = await loadSalesExport(file);
+            const ids = (ps: Iterable<{ pass_id: string }>) => [...ps].map((p) => p.pass_id).sort();
+            expect(ids(store.allPasses())).toEqual(ids(read));
+            expect(store.info().count).toBe(read.length);
+            applied++;
+          }
+        }),
+        { numRuns: RUNS },
+      );
+      report(`sales export ${name}`, { tries: RUNS, refused, applied });
+    },
+    TIMEOUT,
+  );
+
+  it(
+    'random bytes and random text as a sales export',
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.oneof(
+            fc.uint8Array({ maxLength: 2048 }).map((b) => Buffer.from(b)),
+            fc.string({ maxLength: 2048 }).map((s) => Buffer.from(s)),
+          ),
+          fc.constantFrom('x.csv', 'x.jsonl', 'x.json', 'x.txt'),
+          async (bytes, name) => {
+            const before = fingerprint();
+            const file = join(dir, name);
+            writeFileSync(file, bytes);
+            const out = typedOutcome(
+              await attemptAsync(() => importPassesFile(store, file)),
+              ImportRefusedError,
+            );
+            if (out instanceof Error) {
+              checkRefusal(out, file);
+              expect(fingerprint().passes).toEqual(before.passes);
+            } else {
+              await importPassesFile(store, join(DATA, 'passes-sample.csv'));
+            }
+          },
+        ),
+        { numRuns: RUNS },
+      );
+    },
+    TIMEOUT,
+  );
+});
+
+describe('records that never end are refused without holding them', () => {
+  const big = 32 * 2 ** 20;
+  const header = readFileSync(join(DATA, 'passes-sample.csv'), 'utf8').split('\n')[0];
+  const cases: Array<[string, string, () => string]> = [
+    ['an unclosed quote', 'q.csv', () => `${header}\nP1,"${'a'.repeat(big)}\n`],
+    ['a CSV line with no end', 'l.csv', () => `${header}\nP1,${'a'.repeat(big)}`],
+    ['a JSON line with no end', 'l.jsonl', () => `{"pass_id":"${'a'.repeat(big)}`],
+    ['a JSON array element with no end', 'a.json', () => `[{"pass_id":"${'a'.repeat(big)}`],
+  ];
+  it.each(cases)(
+    '%s (32 MiB): refused at its line, in bounded time and memory',
+    async (what, name, text) => {
+      const file = join(dir, name);
+      writeFileSync(file, text());
+      const before = fingerprint();
+      const rss0 = process.memoryUsage().rss;
+      let peak = rss0;
+      const sampler = setInterval(() => {
+        peak = Math.max(peak, process.memoryUsage().rss);
+      }, 5);
+      const t0 = performance.now();
+      const out = typedOutcome(await attemptAsync(() => importPassesFile(store, file)), ImportRefusedError);
+      clearInterval(sampler);
+      const ms = performance.now() - t0;
+      expect(out).toBeInstanceOf(ImportRefusedError);
+      checkRefusal(out as Error, file);
+      expect((out as Error).message).toMatch(/longer than/);
+      expect(fingerprint().passes).toEqual(before.passes);
+      const growth = (peak - rss0) / 2 ** 20;
+      // Before the bound: 64 MiB took 7.6 s and 624 MiB (quadratic). Bounded generously here.
+      expect(growth).toBeLessThan(200);
+      report(`endless record ${what}`, {
+        bytes: big,
+        ms: Math.round(ms),
+        rss_growth_mib: Math.round(growth),
+      });
+    },
+    TIMEOUT,
+  );
+});
+
+describe('hostile GTFS feeds', () => {
+  const files = readdirSync(GTFS).filter((f) => f.endsWith('.txt'));
+  it(
+    'one file of the feed with random edits: applied whole, or refused naming file and line, network untouched',
+    async () => {
+      let refused = 0;
+      let applied = 0;
+      const feed = join(dir, 'feed');
+      await fc.assert(
+        fc.asyncProperty(
+          fc
+            .constantFrom(...files)
+            .chain((f) => fc.tuple(fc.constant(f), mutated(readFileSync(join(GTFS, f))))),
+          async ([name, bytes]) => {
+            await importNetworkDir(store, GTFS);
+            const before = fingerprint();
+            rmSync(feed, { recursive: true, force: true });
+            cpSync(GTFS, feed, { recursive: true });
+            writeFileSync(join(feed, name), bytes);
+            const out = typedOutcome(
+              await attemptAsync(() => importNetworkDir(store, feed)),
+              ImportRefusedError,
+            );
+            if (out instanceof Error) {
+              checkRefusal(out, feed);
+              expect(fingerprint().network).toEqual(before.network);
+              refused++;
+            } else applied++;
+          },
+        ),
+        { numRuns: RUNS },
+      );
+      report('gtfs one file edited', { tries: RUNS, refused, applied });
+    },
+    TIMEOUT,
+  );
+
+  it(
+    'a GTFS file with a record that never ends (32 MiB): refused at its line, network untouched',
+    async () => {
+      const feed = join(dir, 'feed3');
+      rmSync(feed, { recursive: true, force: true });
+      cpSync(GTFS, feed, { recursive: true });
+      writeFileSync(
+        join(feed, 'stop_times.txt'),
+        `${readFileSync(join(GTFS, 'stop_times.txt'), 'utf8')}"${'9'.repeat(32 * 2 ** 20)}`,
+      );
+      const before = fingerprint();
+      const t0 = performance.now();
+      const out = typedOutcome(await attemptAsync(() => importNetworkDir(store, feed)), ImportRefusedError);
+      const ms = performance.now() - t0;
+      expect(out).toBeInstanceOf(ImportRefusedError);
+      checkRefusal(out as Error, feed);
+      expect((out as Error).message).toMatch(/stop_times\.txt:\d+: .*longer than/);
+      expect(fingerprint().network).toEqual(before.network);
+      report('gtfs endless record', { bytes: 32 * 2 ** 20, ms: Math.round(ms) });
+    },
+    TIMEOUT,
+  );
+
+  it(
+    'a required file replaced by random bytes or removed',
+    async () => {
+      const feed = join(dir, 'feed2');
+      await fc.assert(
+        fc.asyncProperty(
+          fc.constantFrom(...files),
+          fc.uint8Array({ maxLength: 1024 }),
+          fc.boolean(),
+          async (name, bytes, remove) => {
+            const before = fingerprint();
+            rmSync(feed, { recursive: true, force: true });
+            cpSync(GTFS, feed, { recursive: true });
+            if (remove) rmSync(join(feed, name));
+            else writeFileSync(join(feed, name), bytes);
+            const out = typedOutcome(
+              await attemptAsync(() => importNetworkDir(store, feed)),
+              ImportRefusedError,
+            );
+            if (out instanceof Error) {
+              checkRefusal(out, feed);
+              expect(fingerprint().network).toEqual(before.network);
+            } else await importNetworkDir(store, GTFS);
+          },
+        ),
+        { numRuns: 60 },
+      );
+    },
+    TIMEOUT,
+  );
+});
