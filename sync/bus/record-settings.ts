@@ -47,6 +47,8 @@ export interface UploaderStats {
   readonly acked_batches: number;
   readonly acked_records: number;
   readonly rejected_batches: number;
+  /** Acks naming no batch in flight: ignored, their records offered again (issue 7). */
+  readonly unknown_acks: number;
   /** Records that cannot be put on the wire (kept, never deleted; see the error log). */
   readonly unsendable: number;
   readonly last_ack_at: string | null;

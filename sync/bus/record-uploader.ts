@@ -67,6 +67,7 @@ export class RecordUploader {
     acked_batches: 0,
     acked_records: 0,
     rejected_batches: 0,
+    unknown_acks: 0,
     unsendable: 0,
     last_ack_at: null as string | null,
     last_error: null as string | null,
@@ -193,35 +194,43 @@ export class RecordUploader {
 
   #onAck(ack: Ack): void {
     const entry = this.#inFlight.get(ack.batch_id);
-    if (entry) {
-      if (entry.timer) clearTimeout(entry.timer);
-      this.#inFlight.delete(ack.batch_id);
+    if (!entry) {
+      // Only a batch this uploader has in flight can be acknowledged, and only within its own
+      // seq range: an ack naming some other batch or range (a forged or confused depot, or one
+      // for a batch sent before a restart) must not mark records the depot never received.
+      // Unknown acks change nothing; their records are simply offered again (the depot dedupes).
+      this.#s.unknown_acks++;
+      this.#log.debug(
+        { batch: ack.batch_id, first_seq: ack.first_seq, last_seq: ack.last_seq },
+        'ack for a batch not in flight ignored',
+      );
+      this.#pump();
+      return;
     }
+    if (entry.timer) clearTimeout(entry.timer);
+    this.#inFlight.delete(ack.batch_id);
+    const first = Math.max(ack.first_seq, entry.first);
+    const last = Math.min(ack.last_seq, entry.last);
     if (ack.result === 'rejected') {
       this.#s.rejected_batches++;
-      this.#held.hold(
-        ack.first_seq,
-        ack.last_seq,
-        this.#clock.now() + (this.#settings.rejectHoldMs ?? REJECT_HOLD_MS),
-        'rejected',
-      );
+      if (first <= last) {
+        this.#held.hold(
+          first,
+          last,
+          this.#clock.now() + (this.#settings.rejectHoldMs ?? REJECT_HOLD_MS),
+          'rejected',
+        );
+      }
       this.#fail(`depot refused records ${ack.first_seq}-${ack.last_seq}: ${ack.error ?? 'no reason given'}`);
     } else {
-      // Marking by range also honours acks of batches sent before a reconnect or a restart.
-      const marked = this.#store.markUploadedRange(ack.first_seq, ack.last_seq);
+      const marked = first <= last ? this.#store.markUploadedRange(first, last) : 0;
       this.#s.acked_batches++;
       this.#s.acked_records += marked;
       this.#ackedSinceEmpty += marked;
       this.#s.last_ack_at = new Date(this.#clock.now()).toISOString();
       this.#timeoutMs = this.#settings.ackTimeoutMs;
       this.#log.debug(
-        {
-          batch: ack.batch_id,
-          first_seq: ack.first_seq,
-          last_seq: ack.last_seq,
-          marked,
-          known: Boolean(entry),
-        },
+        { batch: ack.batch_id, first_seq: first, last_seq: last, marked },
         'batch acknowledged',
       );
     }

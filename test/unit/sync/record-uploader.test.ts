@@ -130,25 +130,38 @@ describe('RecordUploader', () => {
     });
   });
 
-  it('honours the ack of a batch sent before a restart, by its seq range', async () => {
-    const { mqtt, uploader, store } = setup(12);
+  it('marks nothing on an ack for a batch it has not in flight, or beyond the batch it names', async () => {
+    // A forged or confused ack (issue 7), or one for a batch sent before a restart: records the
+    // depot may never have received must stay pending; they are offered again and the depot
+    // dedupes by seq.
+    const { mqtt, uploader, store } = setup(30, { window: 1 });
     uploader.start();
     mqtt.bringUp();
     await settle();
-    mqtt.deliver(
-      ACK,
+    const forged = (batch_id: string, first_seq: number, last_seq: number) =>
       encodeAck({
         type: 'ack',
         vehicle: V,
-        batch_id: 'from-a-previous-life',
-        first_seq: 1,
-        last_seq: 5,
-        count: 5,
+        batch_id,
+        first_seq,
+        last_seq,
+        count: last_seq - first_seq + 1,
         result: 'stored',
         at: '2026-04-01T00:00:00.000Z',
-      }),
-    );
-    expect(store.pendingCount()).toBe(7);
+      });
+    mqtt.deliver(ACK, forged('from-a-previous-life', 1, Number.MAX_SAFE_INTEGER));
+    await settle();
+    expect(store.pendingCount()).toBe(30);
+    expect(uploader.stats()).toMatchObject({ unknown_acks: 1, acked_records: 0 });
+
+    const [b1] = mqtt.sent<RecordsBatch>(RECORDS);
+    mqtt.deliver(ACK, forged(b1!.batch_id, 1, Number.MAX_SAFE_INTEGER));
+    await settle();
+    // Only the batch's own ten records count as stored.
+    expect(store.pendingCount()).toBe(20);
+    expect([...store.list()].filter((r) => r.uploaded).map((r) => r.seq)).toEqual([
+      1, 2, 3, 4, 5, 6, 7, 8, 9, 10,
+    ]);
   });
 
   it('ignores acks for another vehicle and unreadable acks', async () => {
