@@ -145,15 +145,14 @@ describe('privacy', () => {
     );
   });
 
-  it('the data directory is created 0700, and the records database is private to its owner', () => {
+  it("the data directory is created 0700, and every database and state file in it is the owner's only", () => {
     expect(statSync(dataDir).mode & 0o777).toBe(0o700);
     expect(statSync(join(w.dir, 'state')).mode & 0o777).toBe(0o700);
     const perms = Object.fromEntries(
       readdirSync(dataDir).map((f) => [f, (statSync(join(dataDir, f)).mode & 0o777).toString(8)]),
     );
-    for (const [f, mode] of Object.entries(perms)) {
-      if (f.startsWith('records.sqlite')) expect(mode, f).toBe('600');
-    }
+    expect(Object.keys(perms)).toEqual(expect.arrayContaining(['records.sqlite', 'list.sqlite']));
+    for (const [f, mode] of Object.entries(perms)) expect(mode, f).toBe('600');
     process.stdout.write(`${JSON.stringify({ fault: 'privacy perms', ...perms })}\n`);
   });
 
