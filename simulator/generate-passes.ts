@@ -16,20 +16,10 @@ import { realpathSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { SALES_COLUMNS } from '../device/imports/sales-row.js';
 
-export const SALES_EXPORT_COLUMNS = [
-  'pass_id',
-  'card_number',
-  'idm',
-  'kind',
-  'issuer',
-  'operators',
-  'valid_from',
-  'valid_until',
-  'fare_limit',
-  'area',
-  'status',
-] as const;
+/** The contract's columns, from the importer (one copy of the contract, DESIGN.md). */
+export const SALES_EXPORT_COLUMNS = SALES_COLUMNS;
 
 export type SalesExportRow = Record<(typeof SALES_EXPORT_COLUMNS)[number], string>;
 

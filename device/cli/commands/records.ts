@@ -14,25 +14,9 @@ export function registerRecords(program: Command): void {
       const store = openRecords(config);
       try {
         for (const r of store.list()) {
-          const line = {
-            event_id: r.event_id,
-            seq: r.seq,
-            at: new Date(r.at).toISOString(),
-            idm: r.idm,
-            reader: r.reader,
-            route: r.route,
-            trip: r.trip,
-            stop: r.stop,
-            verdict: r.verdict,
-            reason: r.reason,
-            pass_id: r.pass_id,
-            fare: r.fare,
-            excess: r.excess,
-            tap_on_event_id: r.tap_on_event_id,
-            // The clock state at the tap (issue 7); null for records made before it was judged.
-            clock: r.clock ?? null,
-            uploaded: r.uploaded,
-          };
+          // The stored record as it is, with a readable time; `clock` is the clock state at the
+          // tap (issue 7), null for records made before it was judged.
+          const line = { ...r, at: new Date(r.at).toISOString(), clock: r.clock ?? null };
           process.stdout.write(`${JSON.stringify(line)}\n`);
         }
       } finally {
