@@ -22,11 +22,22 @@ import type { Config } from '../config/schema.js';
 import type { Logger } from '../log/logger.js';
 import { TapPipeline } from '../pipeline/tap-pipeline.js';
 import { type ClockBounds, clockBoundsOf, NO_CLOCK_BOUNDS } from '../rules/clock-trust.js';
+import { ensureReserve, releaseReserve } from '../store/disk-reserve.js';
 import { ListStore } from '../store/list-store.js';
 import { RecordStore } from '../store/record-store.js';
 import { Shutdown } from './shutdown.js';
 import { statusLine } from './status-line.js';
 import type { SyncFactory, SyncLink } from './sync-link.js';
+
+/** The local stores cannot be opened (disk full, permissions, a corrupt file): exit 4. */
+export class StoreOpenError extends Error {
+  override readonly name = 'StoreOpenError';
+  constructor(dataDir: string, cause: unknown) {
+    super(`cannot open the local store in ${dataDir}: ${(cause as Error)?.message ?? String(cause)}`, {
+      cause,
+    });
+  }
+}
 
 export interface DaemonPorts {
   readonly reader: CardReader;
@@ -56,6 +67,8 @@ export class Daemon {
   #sync: SyncLink | null = null;
   #statusTimer: NodeJS.Timeout | null = null;
   #recordFailing = false;
+  /** No room for the disk reserve (device/store/disk-reserve.ts): the disk is full or nearly. */
+  #storageLow = false;
   #lastTapAt: number | null = null;
   #listExpiresAt: number | null = null;
   /** The list in force bounds the clock (issue 7): refreshed with the status line. */
@@ -86,12 +99,47 @@ export class Daemon {
   async start(): Promise<void> {
     const c = this.#config;
     const p = this.#ports;
-    // Boarding records are personal data: the data directory is private to the service user.
-    mkdirSync(c.data_dir, { recursive: true, mode: 0o700 });
+    // The whole shutdown path is laid down first, so a start that fails half-way (a store that
+    // cannot open, a bad pinned key) still closes what the composition root opened (issue 7:
+    // a serial display left open kept the process alive after a fatal start error).
+    this.#shutdown.add('reader', () => p.reader.stop());
+    if (p.stopSource) this.#shutdown.add('stop source', () => p.stopSource?.stop());
+    // After the reader (no new records), before the stores close: last status, unacked records
+    // stay pending, an apply in progress rolls back.
+    this.#shutdown.add('sync', () => this.#sync?.stop());
+    for (const step of p.onShutdown ?? []) this.#shutdown.add(step.name, step.run);
+    this.#shutdown.add('display', async () => {
+      await p.display.close();
+      if ((p.signal as unknown) !== p.display) await p.signal.close();
+    });
+    this.#shutdown.add('status timer', () => {
+      if (this.#statusTimer) clearInterval(this.#statusTimer);
+      for (const u of this.#unsubscribe) u();
+    });
+    // Records are committed synchronously per tap; closing checkpoints the WAL.
+    this.#shutdown.add('records', () => this.#records?.close(), { always: true });
+    this.#shutdown.add('pass list', () => this.#list?.close(), { always: true });
+
     const listPath = join(c.data_dir, 'list.sqlite');
     const recordsPath = join(c.data_dir, 'records.sqlite');
-    this.#list = ListStore.open(listPath);
-    this.#records = RecordStore.open(recordsPath, c.vehicle.id);
+    try {
+      // Boarding records are personal data: the data directory is private to the service user.
+      mkdirSync(c.data_dir, { recursive: true, mode: 0o700 });
+      this.#openStores(listPath, recordsPath);
+    } catch (err) {
+      // A full disk cannot even open a WAL database: give up the reserve and try once more, so a
+      // bus restarted on a full disk still decides taps, with the storage alarm on.
+      if (!releaseReserve(c.data_dir)) throw new StoreOpenError(c.data_dir, err);
+      this.#log.warn({ err: (err as Error).message }, 'stores did not open; released the disk reserve');
+      try {
+        this.#openStores(listPath, recordsPath);
+      } catch (again) {
+        throw new StoreOpenError(c.data_dir, again);
+      }
+    }
+    this.#storageLow = !ensureReserve(c.data_dir);
+    if (this.#storageLow) this.#log.warn({ data_dir: c.data_dir }, 'disk full: no room for the disk reserve');
+    if (!this.#list || !this.#records) throw new StoreOpenError(c.data_dir, new Error('not opened'));
     this.#clockBounds = clockBoundsOf(this.#list.info());
     const list = this.#list;
     const records = this.#records;
@@ -150,24 +198,6 @@ export class Daemon {
       );
     }
 
-    this.#shutdown.add('reader', () => p.reader.stop());
-    if (p.stopSource) this.#shutdown.add('stop source', () => p.stopSource?.stop());
-    // After the reader (no new records), before the stores close: last status, unacked records
-    // stay pending, an apply in progress rolls back.
-    this.#shutdown.add('sync', () => this.#sync?.stop());
-    for (const step of p.onShutdown ?? []) this.#shutdown.add(step.name, step.run);
-    this.#shutdown.add('display', async () => {
-      await p.display.close();
-      if ((p.signal as unknown) !== p.display) await p.signal.close();
-    });
-    this.#shutdown.add('status timer', () => {
-      if (this.#statusTimer) clearInterval(this.#statusTimer);
-      for (const u of this.#unsubscribe) u();
-    });
-    // Records are committed synchronously per tap; closing checkpoints the WAL.
-    this.#shutdown.add('records', () => records.close(), { always: true });
-    this.#shutdown.add('pass list', () => list.close(), { always: true });
-
     if (p.sync) {
       this.#sync = p.sync({
         list,
@@ -221,8 +251,27 @@ export class Daemon {
     return null;
   }
 
+  /** Opens both stores, or neither. */
+  #openStores(listPath: string, recordsPath: string): void {
+    this.#list?.close();
+    this.#list = null;
+    const list = ListStore.open(listPath);
+    try {
+      this.#records = RecordStore.open(recordsPath, this.#config.vehicle.id);
+    } catch (err) {
+      list.close();
+      throw err;
+    }
+    this.#list = list;
+  }
+
   refreshStatus(): void {
     if (!this.#list) return;
+    // The reserve comes back as soon as there is room for it, and the alarm goes with it.
+    if (this.#storageLow && ensureReserve(this.#config.data_dir)) {
+      this.#storageLow = false;
+      this.#log.info('disk reserve laid down again');
+    }
     const info = this.#list.info();
     this.#listExpiresAt = info.expiresAt === null ? null : Date.parse(info.expiresAt);
     this.#clockBounds = clockBoundsOf(info);
@@ -233,6 +282,7 @@ export class Daemon {
         link: this.#sync ? this.#sync.link() : 'none',
         readers: this.#ports.reader.health(),
         recordFailing: this.#recordFailing,
+        storageLow: this.#storageLow,
       }),
     );
   }

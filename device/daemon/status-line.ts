@@ -11,6 +11,8 @@ export interface StatusInput {
   readonly link: StatusLine['link'];
   readonly readers: readonly ReaderHealth[];
   readonly recordFailing: boolean;
+  /** No room left for the disk reserve: the disk is full or nearly (issue 7). */
+  readonly storageLow?: boolean;
 }
 
 export function isListStale(list: ListInfo, now: number): boolean {
@@ -21,6 +23,7 @@ export function statusLine(s: StatusInput): StatusLine {
   const stale = isListStale(s.list, s.now);
   const alarms: string[] = [];
   if (s.recordFailing) alarms.push(ALARM_JA.recordFailed);
+  else if (s.storageLow) alarms.push(ALARM_JA.diskFull);
   if (s.readers.some((r) => r.state !== 'connected')) alarms.push(ALARM_JA.readerGone);
   if (stale) alarms.push(ALARM_JA.listStale);
   if (!clockTrusted(judgeClock(s.now, clockBoundsOf(s.list)))) alarms.push(ALARM_JA.clockInvalid);

@@ -34,6 +34,8 @@ export const REASON_JA: Record<string, string> = {
 
 export const ALARM_JA = {
   recordFailed: '記録エラー（保存できません）',
+  /** The disk has no room for the reserve: records will fail soon, or a restart used the reserve. */
+  diskFull: '記録エラー（空き容量なし）',
   readerGone: 'リーダー未接続',
   listStale: 'リスト期限切れ',
   /** The clock is before the newest list or far beyond its expiry (device/rules/clock-trust.ts). */

@@ -109,7 +109,9 @@ export function keepReconnecting(client: MqttClient, opts: BackoffOptions, logge
       if (stopped || client.disconnecting || client.connected) return;
       client.reconnect({ incomingStore: client.incomingStore, outgoingStore: client.outgoingStore });
     }, delay);
-    timer.unref();
+    // Not unref'd: during an outage this timer may be all that keeps a process such as
+    // `teiki depot collect` alive, and it must come back when the broker does (issue 7).
+    // client.end() clears it through the 'end' listener below.
   });
   client.on('end', stop);
   return stop;

@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/load.js';
-import { Daemon } from '../../daemon/daemon.js';
+import { Daemon, StoreOpenError } from '../../daemon/daemon.js';
 import { ServiceNotifier } from '../../daemon/sd-service.js';
 import { createLogger } from '../../log/logger.js';
-import { EXIT } from '../errors.js';
+import { CliError, EXIT } from '../errors.js';
 import { createPorts } from '../platform.js';
 
 const SHUTDOWN_DEADLINE_MS = 8000;
@@ -43,6 +43,11 @@ export function registerRun(program: Command): void {
       } catch (err) {
         logger.fatal({ err }, 'start failed');
         await daemon.shutdown('start failed', 2000);
+        logger.flush();
+        // Native handles (a serial port, a PC/SC context) can outlive a failed start and keep the
+        // event loop alive: exit with the code runCli settles on even then (issue 7).
+        setTimeout(() => process.exit(process.exitCode ?? EXIT.failure), 1000).unref();
+        if (err instanceof StoreOpenError) throw new CliError(err.message, EXIT.store);
         throw err;
       }
       // Keep the event loop alive until a signal arrives (ports may hold no ref'd handle).
