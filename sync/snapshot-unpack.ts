@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { decompress } from './compression.js';
 import { checkExpiry } from './freshness.js';
 import { SyncRejection } from './rejection.js';
@@ -32,6 +33,13 @@ export interface UnpackOptions<Row> {
   readonly maxLifetimeMs?: number;
   /** Entries per yielded batch (default 2,000); the event loop gets a turn between batches. */
   readonly batchSize?: number;
+  /**
+   * Decompress on the calling thread instead of the libuv thread pool. For the bus's list-sync
+   * worker: it runs at a lower CPU priority than the taps (list-thread-priority.ts), and the pool's
+   * threads do not, so on a two-core bus a chunk inflating there competes with the tap loop for a
+   * core. Never on the main thread (inflating a chunk takes milliseconds).
+   */
+  readonly inflateOnThisThread?: boolean;
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -51,13 +59,25 @@ export function verifyChunk(manifest: Manifest, index: number, bytes: Uint8Array
   }
 }
 
-/** Verified, decompressed bytes of one chunk. */
-export async function openChunk(manifest: Manifest, index: number, bytes: Uint8Array): Promise<Buffer> {
+function inflateSync(data: Uint8Array, kind: Manifest['compression'], maxOutput: number): Buffer {
+  const options = { maxOutputLength: Math.max(1, maxOutput) };
+  return kind === 'gzip' ? gunzipSync(data, options) : brotliDecompressSync(data, options);
+}
+
+/** Verified, decompressed bytes of one chunk (`here`: on this thread, see inflateOnThisThread). */
+export async function openChunk(
+  manifest: Manifest,
+  index: number,
+  bytes: Uint8Array,
+  here = false,
+): Promise<Buffer> {
   verifyChunk(manifest, index, bytes);
   const info = manifest.chunks[index]!;
   let raw: Buffer;
   try {
-    raw = await decompress(bytes, manifest.compression, info.raw_bytes);
+    raw = here
+      ? inflateSync(bytes, manifest.compression, info.raw_bytes)
+      : await decompress(bytes, manifest.compression, info.raw_bytes);
   } catch (cause) {
     throw new SyncRejection(
       'hash_mismatch',
@@ -168,7 +188,7 @@ export async function* unpackSnapshot<Row = WireRow>(
     const bytes = await source(index);
     if (!bytes)
       throw new SyncRejection('hash_mismatch', `chunk ${index} of ${manifest.chunk_count} is missing`);
-    const raw = await openChunk(manifest, index, bytes);
+    const raw = await openChunk(manifest, index, bytes, options.inflateOnThisThread === true);
     whole.update(raw);
     const lines = chunkLines(raw, index, manifest.chunks[index]!.entries);
     for (let first = 0; first < lines.length; first += batchSize) {

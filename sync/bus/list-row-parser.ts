@@ -58,7 +58,9 @@ export class SnapshotRowParser {
   readonly #fare = new FieldMemo('fare_limit');
   readonly #area = new FieldMemo('area');
   readonly #status = new FieldMemo('status');
-  readonly #crossField = new Map<string, boolean>();
+  /** kind → valid_from → valid_until → verdicts by (fare set, area set); no key string per row. */
+  readonly #crossField = new Map<unknown, Map<unknown, Map<unknown, (boolean | undefined)[]>>>();
+  #crossFieldSize = 0;
 
   readonly parse = (row: WireRow): Pass => {
     const ops = row.operators;
@@ -106,8 +108,24 @@ export class SnapshotRowParser {
   };
 
   #crossFieldOk(row: WireRow, noFare: boolean, noArea: boolean): boolean {
-    const key = `${String(row.kind)}|${String(row.valid_from)}|${String(row.valid_until)}|${noFare}|${noArea}`;
-    let ok = this.#crossField.get(key);
+    // Reached only when kind and both dates passed their field schemas: plain strings.
+    let byFrom = this.#crossField.get(row.kind);
+    if (!byFrom) {
+      byFrom = new Map();
+      this.#crossField.set(row.kind, byFrom);
+    }
+    let byUntil = byFrom.get(row.valid_from);
+    if (!byUntil) {
+      byUntil = new Map();
+      byFrom.set(row.valid_from, byUntil);
+    }
+    let verdicts = byUntil.get(row.valid_until);
+    if (!verdicts) {
+      verdicts = [undefined, undefined, undefined, undefined];
+      byUntil.set(row.valid_until, verdicts);
+    }
+    const slot = (noFare ? 1 : 0) + (noArea ? 2 : 0);
+    let ok = verdicts[slot];
     if (ok === undefined) {
       ok = SalesRowJsonSchema.safeParse({
         ...STAND_IN,
@@ -117,8 +135,10 @@ export class SnapshotRowParser {
         fare_limit: row.fare_limit,
         area: row.area,
       }).success;
-      if (this.#crossField.size >= MAX_REMEMBERED) this.#crossField.clear();
-      this.#crossField.set(key, ok);
+      if (++this.#crossFieldSize > MAX_REMEMBERED) {
+        this.#crossField.clear(); // forget everything; this verdict is not remembered either
+        this.#crossFieldSize = 0;
+      } else verdicts[slot] = ok;
     }
     return ok;
   }

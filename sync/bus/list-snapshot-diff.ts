@@ -99,7 +99,12 @@ export async function diffSnapshot(
   manifest: Manifest,
   chunks: ChunkSource,
   ctx: SnapshotApplyContext,
-  o: { readonly parseRow: RowParser<Pass>; readonly maxChanges: number },
+  o: {
+    readonly parseRow: RowParser<Pass>;
+    readonly maxChanges: number;
+    /** See UnpackOptions.inflateOnThisThread. */
+    readonly inflateOnThisThread?: boolean;
+  },
 ): Promise<SnapshotDiff> {
   const stored = new StoredRows(store);
   const operators = new StoredOperators();
@@ -119,7 +124,11 @@ export async function diffSnapshot(
     }
   };
 
-  for await (const batch of unpackSnapshot(manifest, chunks, { now: ctx.now, batchSize: ctx.batchSize })) {
+  for await (const batch of unpackSnapshot(manifest, chunks, {
+    now: ctx.now,
+    batchSize: ctx.batchSize,
+    inflateOnThisThread: o.inflateOnThisThread,
+  })) {
     if (ctx.canceled()) throw new SnapshotCanceled(`snapshot ${manifest.version} canceled`);
     for (const entry of batch) {
       if ('card_change' in entry) {

@@ -30,15 +30,22 @@ export class StoreListTarget implements ListTarget {
   readonly #store: ListStore;
   readonly #parseRow: RowParser<Pass> | null;
   readonly #difference: boolean;
+  readonly #inflateHere: boolean;
 
   /**
    * `parseRow`: by default the sales-row schema, remembered per snapshot (list-row-parser.ts).
    * `difference: false` always stages snapshots whole (tests compare the two ways).
+   * `inflateOnThisThread`: decompress chunks on the calling thread, not the libuv pool (the
+   * list-sync worker, which runs at a low priority; see UnpackOptions).
    */
-  constructor(store: ListStore, o: { parseRow?: RowParser<Pass>; difference?: boolean } = {}) {
+  constructor(
+    store: ListStore,
+    o: { parseRow?: RowParser<Pass>; difference?: boolean; inflateOnThisThread?: boolean } = {},
+  ) {
     this.#store = store;
     this.#parseRow = o.parseRow ?? null;
     this.#difference = o.difference ?? true;
+    this.#inflateHere = o.inflateOnThisThread ?? false;
   }
 
   info(): ListInfo {
@@ -81,7 +88,11 @@ export class StoreListTarget implements ListTarget {
   ): Promise<PassChangeCounts> {
     // A difference this large is written faster by the whole replacement.
     const maxChanges = Math.max(50_000, Math.floor(manifest.passes / 4));
-    const diff = await diffSnapshot(this.#store, manifest, chunks, ctx, { parseRow, maxChanges });
+    const diff = await diffSnapshot(this.#store, manifest, chunks, ctx, {
+      parseRow,
+      maxChanges,
+      inflateOnThisThread: this.#inflateHere,
+    });
     if (diff.total !== manifest.passes) {
       throw new SyncRejection(
         'malformed',
@@ -129,6 +140,7 @@ export class StoreListTarget implements ListTarget {
         now: ctx.now,
         parseRow,
         batchSize: ctx.batchSize,
+        inflateOnThisThread: this.#inflateHere,
       })) {
         if (ctx.canceled()) throw new SnapshotCanceled(`snapshot ${manifest.version} canceled`);
         staged.length = 0;

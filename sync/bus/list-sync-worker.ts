@@ -38,7 +38,8 @@ const log: SyncLog = { debug: line('debug'), info: line('info'), warn: line('war
 
 const store = ListStore.open(init.listPath, { clock, cacheKiB: init.cacheKiB });
 const core = new ListSyncCore(
-  new StoreListTarget(store),
+  // Chunks inflate here, at this thread's low priority, not on the pool the main thread shares.
+  new StoreListTarget(store, { inflateOnThisThread: true }),
   {
     subscribe: (topics) => post({ type: 'subscribe', topics: [...topics] }),
     unsubscribe: (topics) => post({ type: 'unsubscribe', topics: [...topics] }),

@@ -11,15 +11,18 @@
  * - snapshot_apply_s: the worker, from the manifest to the commit (chunks are staged as they come);
  * - total_s: publish start → the bus reports the new version applied;
  * - tap_during_apply_ms, event_loop_delay_during_apply_ms: the bus's main thread from the
- *   manifest to the commit, while the worker fetches, compares and commits.
- * BENCH_STALLS=1 also logs every gap over 10 ms between two taps, with its time and phase.
+ *   manifest to the commit, while the worker fetches, compares and commits (the perf_hooks
+ *   histogram, its 1 ms sampling resolution subtracted).
+ * - stalls_over_10ms: every gap over 10 ms between two taps, split into the main thread running,
+ *   waiting for a CPU (runnable), and neither (blocked), from its schedstat counters.
+ * BENCH_STALLS=1 also logs each such gap with its time and phase, and main-thread GC pauses.
  */
 import { execFile } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay, PerformanceObserver, performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { DEFAULT_RULE_SETTINGS } from '../../device/config/rules-schema.js';
@@ -44,9 +47,24 @@ export interface SnapshotBenchResult {
   method: string | null;
   tap_during_apply_ms: Dist;
   event_loop_delay_during_apply_ms: Dist;
+  /** Gaps over 10 ms between taps during the apply: how long the main thread ran, waited for a CPU. */
+  stalls_over_10ms: { count: number; running_ms: number; waiting_for_cpu_ms: number; other_ms: number };
+}
+
+/** The main thread's [ns running, ns waiting for a CPU], or null off Linux. */
+function schedstat(): [number, number] | null {
+  try {
+    const [run, wait] = readFileSync(`/proc/self/task/${process.pid}/schedstat`, 'utf8')
+      .split(' ')
+      .map(Number);
+    return [run ?? 0, wait ?? 0];
+  } catch {
+    return null;
+  }
 }
 
 const TAP_AT = Date.parse('2026-04-15T08:00:00+09:00');
+const RESOLUTION_MS = 1;
 const round = (x: number, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
 const run = promisify(execFile);
 
@@ -103,17 +121,44 @@ export async function benchSnapshot(
     };
     const stop = { route_id: '81', stop_id: 'matsue-sta', at: TAP_AT };
     const taps: number[] = [];
-    const delay = monitorEventLoopDelay({ resolution: 1 });
+    const delay = monitorEventLoopDelay({ resolution: RESOLUTION_MS });
     let busyFrom = 0;
     let allChunksIn = 0;
     let x = 7;
     let lastTick = 0;
     const stalls: string[] = [];
+    // BENCH_STALLS: main-thread GC pauses over 2 ms during the apply, to lay beside the stalls.
+    const gcs: string[] = [];
+    const gcWatch = new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) {
+        if (busyFrom > 0 && !applied && e.duration > 2) {
+          const kind = (e as unknown as { detail?: { kind?: number } }).detail?.kind;
+          gcs.push(
+            `${e.duration.toFixed(1)}ms@${Math.round(performance.timeOrigin + e.startTime - busyFrom)}(kind ${kind})`,
+          );
+        }
+      }
+    });
+    if (process.env.BENCH_STALLS) gcWatch.observe({ entryTypes: ['gc'] });
+    // Every gap over 10 ms between two ticks, split by the main thread's own scheduler counters
+    // (/proc/self/task/<main tid>/schedstat: ns running, ns runnable but waiting for a CPU): the
+    // rest of a gap it was blocked or asleep. Says whether a stall was our work or a busy machine.
+    const sched0 = schedstat();
+    const blame = { count: 0, running_ms: 0, waiting_for_cpu_ms: 0, other_ms: 0 };
+    let lastSched = sched0;
     const tapper = setInterval(() => {
       const tick = Date.now();
-      if (process.env.BENCH_STALLS && busyFrom > 0 && lastTick > 0 && tick - lastTick > 10 && !applied) {
-        stalls.push(`${tick - lastTick}ms@${lastTick - busyFrom}(${sync.stats().phase})`);
+      const sched = schedstat();
+      if (busyFrom > 0 && lastTick > 0 && tick - lastTick > 10 && !applied) {
+        const r = sched && lastSched ? Math.round((sched[0] - lastSched[0]) / 1e6) : 0;
+        const w = sched && lastSched ? Math.round((sched[1] - lastSched[1]) / 1e6) : 0;
+        blame.count++;
+        blame.running_ms += r;
+        blame.waiting_for_cpu_ms += w;
+        blame.other_ms += Math.max(0, tick - lastTick - r - w);
+        stalls.push(`${tick - lastTick}ms@${lastTick - busyFrom}(${sync.stats().phase},r${r},w${w})`);
       }
+      lastSched = sched;
       lastTick = tick;
       const phase = sync.stats().phase;
       if ((phase === 'downloading' || phase === 'applying') && busyFrom === 0) {
@@ -156,8 +201,11 @@ export async function benchSnapshot(
     if (!applied) throw new Error('the bus did not apply the snapshot within 10 minutes');
     const done = applied as ListApplied;
     log(`snapshot: applied version ${done.version} (${done.method}) in ${done.duration_ms} ms`);
-    if (stalls.length > 0) log(`stalls over 10 ms: ${stalls.join(' ')}`);
-    const ms = (ns: number) => round(ns / 1e6);
+    gcWatch.disconnect();
+    if (stalls.length > 0 && process.env.BENCH_STALLS) log(`stalls over 10 ms: ${stalls.join(' ')}`);
+    if (gcs.length > 0) log(`main-thread GC over 2 ms: ${gcs.join(' ')}`);
+    // The histogram samples every RESOLUTION_MS; what it records includes that interval.
+    const ms = (ns: number) => round(Math.max(0, ns / 1e6 - RESOLUTION_MS));
     return {
       snapshot_apply_s: round(done.duration_ms / 1000),
       publish_s: round((published.published_at - published.started_at) / 1000),
@@ -167,6 +215,7 @@ export async function benchSnapshot(
       chunks: published.summary.snapshot?.chunks ?? 0,
       method: done.method,
       tap_during_apply_ms: dist(taps, 3),
+      stalls_over_10ms: blame,
       event_loop_delay_during_apply_ms: {
         p50: ms(delay.percentile(50)),
         p99: ms(delay.percentile(99)),
