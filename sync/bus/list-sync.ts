@@ -28,6 +28,7 @@ import {
   type SyncPhase,
 } from './list-sync-types.js';
 import { defaultWorkerUrl } from './list-sync-worker-url.js';
+import { lowerHelperThreadsPriority } from './list-thread-priority.js';
 
 export type ListSyncClient = Pick<
   MqttClient,
@@ -213,6 +214,9 @@ export class ListSync {
           settled = true;
           this.#ready = true;
           this.#respawns = 0;
+          // The worker is up and with it every helper thread the process will have: keep them all
+          // below the tap loop (list-thread-priority.ts).
+          lowerHelperThreadsPriority();
           this.#info = m.info;
           if (this.#phase === 'starting') this.#phase = 'idle';
           resolve();
