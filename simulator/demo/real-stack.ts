@@ -20,20 +20,38 @@ import type { BusHardware } from './hardware.js';
 
 const VPCD_DRIVER = '/usr/lib/pcsc/drivers/serial/libifdvpcd.so';
 
-function onPath(bin: string, extra: readonly string[] = []): boolean {
-  const dirs = [...(process.env.PATH ?? '').split(delimiter), ...extra];
+function onPath(bin: string, path: string, extra: readonly string[] = []): boolean {
+  const dirs = [...path.split(delimiter), ...extra];
   return dirs.some((d) => d && existsSync(join(d, bin)));
 }
 
+/** Where checkRealStack looks; this machine by default (a test hands in an empty one). */
+export interface RealStackProbe {
+  readonly platform: string;
+  readonly uid: number | undefined;
+  readonly path: string;
+  readonly sbin: readonly string[];
+  readonly vpcdDriver: string;
+}
+
+const THIS_MACHINE: RealStackProbe = {
+  platform: process.platform,
+  uid: process.getuid?.(),
+  path: process.env.PATH ?? '',
+  sbin: ['/usr/sbin', '/sbin'],
+  vpcdDriver: VPCD_DRIVER,
+};
+
 /** What --real-stack needs and this machine lacks (empty: all there). */
-export function checkRealStack(): string[] {
+export function checkRealStack(probe: RealStackProbe = THIS_MACHINE): string[] {
   const missing: string[] = [];
-  if (process.platform !== 'linux') missing.push(`Linux (this is ${process.platform})`);
-  if (process.getuid?.() !== 0) missing.push('root: pcscd creates /run/pcscd (run the demo as root)');
-  if (!onPath('pcscd', ['/usr/sbin', '/sbin'])) missing.push('pcscd (Debian package pcscd)');
-  if (!existsSync(VPCD_DRIVER))
-    missing.push(`the vpcd driver ${VPCD_DRIVER} (Debian package vsmartcard-vpcd)`);
-  if (!onPath('socat')) missing.push('socat (Debian package socat), for the serial pseudo-terminals');
+  if (probe.platform !== 'linux') missing.push(`Linux (this is ${probe.platform})`);
+  if (probe.uid !== 0) missing.push('root: pcscd creates /run/pcscd (run the demo as root)');
+  if (!onPath('pcscd', probe.path, probe.sbin)) missing.push('pcscd (Debian package pcscd)');
+  if (!existsSync(probe.vpcdDriver))
+    missing.push(`the vpcd driver ${probe.vpcdDriver} (Debian package vsmartcard-vpcd)`);
+  if (!onPath('socat', probe.path))
+    missing.push('socat (Debian package socat), for the serial pseudo-terminals');
   return missing;
 }
 
