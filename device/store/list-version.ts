@@ -18,6 +18,11 @@ export interface ListWriteOptions {
    * the numbers, since the two count on different lines (sync/version-guard.ts).
    */
   readonly rebase?: boolean;
+  /**
+   * Write the depot list in force again under its own version: the nightly full check repairs a
+   * list that differs from the depot's latest snapshot of the same version (sync/README.md).
+   */
+  readonly recheck?: boolean;
 }
 
 /** The version this write will set; throws (before any work) if it would not move forward. */
@@ -27,7 +32,8 @@ export function nextListVersion(meta: MetaTable, opts: ListWriteOptions): number
   if (!Number.isSafeInteger(next) || next < 1)
     throw new Error(`list version ${next} is not a positive integer`);
   const rebasing = opts.rebase === true && meta.get(META.listSource) !== 'sync';
-  if (current !== null && next <= current && !rebasing) {
+  const rechecking = opts.recheck === true && next === current && meta.get(META.listSource) === 'sync';
+  if (current !== null && next <= current && !rebasing && !rechecking) {
     throw new Error(`list version ${next} is not after the version in force (${current})`);
   }
   return next;

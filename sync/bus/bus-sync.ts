@@ -132,8 +132,9 @@ class BusSync implements SyncLink {
       databases: [ctx.recordsPath, ctx.listPath],
       uploader: this.#uploader,
       client,
-      // Subscribing again makes the broker resend the retained manifest and deltas; if the list
-      // is missing or expired, the job asks the depot for a snapshot as well.
+      // The full check (ListSync.recheck): subscribing again makes the broker resend the retained
+      // manifest and deltas; a snapshot of the version in force is compared with the list row by
+      // row and any difference repaired; a newer one is applied; an expired one asks for a resync.
       onNightlyCheck: () => {
         const info = ctx.list.info();
         const expired = info.expiresAt !== null && Date.parse(info.expiresAt) <= this.#clock.now();

@@ -76,7 +76,10 @@ export class StoreListTarget implements ListTarget {
         if (!(err instanceof DiffNotUsable)) throw err;
       }
     }
-    return { counts: await this.#replace(manifest, chunks, ctx, parseRow), method: 'replacement' };
+    return {
+      counts: await this.#replace(manifest, chunks, ctx, parseRow, isRecheck(before, manifest)),
+      method: 'replacement',
+    };
   }
 
   async #applyDifference(
@@ -107,7 +110,13 @@ export class StoreListTarget implements ListTarget {
     }
     const written = this.#store.applyChanges(
       { upserts: diff.upserts, removals: diff.removals, cardChanges: diff.cardChanges },
-      { version: manifest.version, source: 'sync', expiresAt: manifest.expires_at, rebase: true },
+      {
+        version: manifest.version,
+        source: 'sync',
+        expiresAt: manifest.expires_at,
+        rebase: true,
+        recheck: isRecheck(before, manifest),
+      },
     );
     return {
       total: diff.total,
@@ -125,6 +134,7 @@ export class StoreListTarget implements ListTarget {
     chunks: ChunkSource,
     ctx: SnapshotApplyContext,
     parseRow: RowParser<Pass>,
+    recheck: boolean,
   ): Promise<PassChangeCounts> {
     // rebase: the first depot snapshot replaces a locally imported list whatever its number.
     const r = this.#store.beginReplacement({
@@ -132,6 +142,7 @@ export class StoreListTarget implements ListTarget {
       source: 'sync',
       expiresAt: manifest.expires_at,
       rebase: true,
+      recheck,
     });
     try {
       let passes = 0;
@@ -169,4 +180,9 @@ export class StoreListTarget implements ListTarget {
       r.abort();
     }
   }
+}
+
+/** The nightly full check: the depot's snapshot of the very version in force, applied again. */
+function isRecheck(before: ListInfo, manifest: Manifest): boolean {
+  return before.source === 'sync' && before.version === manifest.version;
 }

@@ -45,6 +45,8 @@ export class ListSyncCore {
   #now = 0;
   /** The snapshot being fetched and applied, and its end (bookkeeping included). */
   #job: SnapshotJob | null = null;
+  /** The nightly check asked to compare the list with the retained snapshot of its version. */
+  #checkPending = false;
   #jobEnd: Promise<void> | null = null;
   #queuedManifest: Manifest | null = null;
   readonly #gap: GapWatch;
@@ -97,6 +99,18 @@ export class ListSyncCore {
     this.#probe.arm();
   }
 
+  /**
+   * The nightly full check: subscribe again so the broker resends the retained manifest (and any
+   * delta missed), and this time a snapshot of the very version in force is fetched and compared
+   * with the list row by row; whatever differs is repaired in one transaction (by difference, or
+   * by replacement when much differs). A bus that is behind simply catches up.
+   */
+  requestCheck(now: number): void {
+    if (this.#stopped) return;
+    this.#checkPending = true;
+    this.connected(now);
+  }
+
   handle(topic: string, payload: Uint8Array, retain: boolean, now: number): void {
     if (this.#stopped) return;
     this.#now = now;
@@ -146,10 +160,15 @@ export class ListSyncCore {
   #considerSnapshot(manifest: Manifest, retain: boolean, topic: string): void {
     const v = manifest.version;
     const d = judgeSnapshot(this.#info, manifest, this.#now);
-    if (d.action === 'ignore') {
+    const check = d.action === 'ignore' && this.#checkPending;
+    if (d.action === 'ignore' && !check) {
       this.#fx.log.debug({ version: v }, 'snapshot already in force');
       return;
     }
+    if (check) {
+      this.#checkPending = false;
+      this.#fx.log.info({ version: v }, 'nightly check: comparing the list with the depot snapshot');
+    } else if (d.action === 'accept_snapshot') this.#checkPending = false;
     if (d.action === 'refuse') {
       // The retained manifest is older than a list that moved on by deltas: normal on subscribe.
       if (retain && d.rejection.code === 'rollback') {
@@ -160,7 +179,7 @@ export class ListSyncCore {
       if (d.rejection.code === 'expired') this.#fx.resync('expired', this.#have());
       return;
     }
-    if (d.action !== 'accept_snapshot') return;
+    if (d.action !== 'accept_snapshot' && !check) return;
     if (this.#failed?.version === v && this.#now < this.#failed.until) {
       this.#fx.log.debug({ version: v }, 'snapshot failed recently; not fetched again yet');
       return;

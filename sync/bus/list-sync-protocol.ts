@@ -31,6 +31,8 @@ export type ToWorker =
       readonly now: number;
     }
   | { readonly type: 'connected'; readonly now: number }
+  /** The nightly full check: compare the list with the retained snapshot of its own version. */
+  | { readonly type: 'check'; readonly now: number }
   | { readonly type: 'stop' };
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';

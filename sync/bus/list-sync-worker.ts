@@ -64,6 +64,10 @@ port.on('message', (m: ToWorker) => {
       setNow(m.now);
       core.connected(m.now);
       return;
+    case 'check':
+      setNow(m.now);
+      core.requestCheck(m.now);
+      return;
     case 'stop':
       stopping = true;
       // An apply in progress is canceled between batches and rolled back before the store closes.

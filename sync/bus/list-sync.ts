@@ -157,13 +157,14 @@ export class ListSync {
   }
 
   /**
-   * The nightly check (sync/bus/cron-jobs.ts): subscribe again, so the broker sends the retained
-   * manifest and deltas anew, and probe for newer deltas, as after a reconnect. A bus that missed
-   * something catches up; one that is current ignores what it already has. False when offline.
+   * The nightly full check (sync/bus/cron-jobs.ts): subscribe again, so the broker resends the
+   * retained manifest and deltas, and compare the list in force with the retained snapshot of
+   * its own version, repairing whatever differs (list-sync-core.ts requestCheck). A bus that is
+   * behind catches up instead. False when offline.
    */
   recheck(): boolean {
     if (!this.#o.client.connected || !this.#ready) return false;
-    this.#onConnect();
+    this.#send({ type: 'check', now: this.#o.clock.now() });
     return true;
   }
 
