@@ -48,7 +48,13 @@ describe('teiki depot collect', () => {
       ],
       [['--state', state, '--duration', 'soon', '--mqtt', broker.url], /positive number of seconds/],
     ];
-    const results = await Promise.all(cases.map(([args]) => runTeiki(['depot', 'collect', ...args])));
+    // Each case its own state directory: run side by side, they would otherwise race to create
+    // the same depot database (seen as an exit 1 under load in CI).
+    const results = await Promise.all(
+      cases.map(([args], i) =>
+        runTeiki(['depot', 'collect', ...args.map((a) => (a === state ? `${state}-${i}` : a))]),
+      ),
+    );
     for (const [i, [args, message]] of cases.entries()) {
       const r = results[i]!;
       expect(r.code, args.join(' ')).toBe(2);
