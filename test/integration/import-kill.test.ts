@@ -43,7 +43,8 @@ function killedImport(afterMs: number): Promise<NodeJS.Signals | null> {
 
 describe('a process killed mid-import', () => {
   it('leaves the list wholly old (or, had it finished, wholly new) every time', async () => {
-    let before = await status();
+    const sample = await status();
+    let before = sample;
     let killed = 0;
     for (let i = 0; i < KILLS; i++) {
       // Spread the kills over start-up, parsing and the commit of the single transaction.
@@ -61,7 +62,8 @@ describe('a process killed mid-import', () => {
       const db = new Database(join(w.dir, 'data/list.sqlite'), { readonly: true });
       expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
       db.close();
-      if (now.version === before.version) {
+      // While the sample list is the one in force, it still decides the DESIGN.md card.
+      if (now.version === sample.version) {
         const check = await runTeiki([
           'check',
           DESIGN_IDM,
