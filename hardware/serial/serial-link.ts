@@ -8,7 +8,7 @@
  * while reading, so a `data` listener is always attached. A port object is never reopened after
  * a loss: each attempt builds a fresh one, so stale events are told apart by identity.
  */
-import { access } from 'node:fs/promises';
+import { access, stat } from 'node:fs/promises';
 import { SerialPort } from 'serialport';
 import { DeviceIoError } from '../ports/errors.js';
 import { Backoff, type BackoffOptions, DEFAULT_BACKOFF } from './backoff.js';
@@ -23,6 +23,8 @@ export interface SerialLinkOptions {
   readonly device: string;
   readonly backoff?: BackoffOptions | undefined;
   readonly logger: SerialLogger;
+  /** How often the device node is checked while open (ms); see #watchNode. */
+  readonly watchMs?: number | undefined;
 }
 
 export interface SerialLinkHandlers {
@@ -41,6 +43,7 @@ export class SerialLink {
   #port: SerialPort | null = null;
   #state: LinkState = 'idle';
   #retry: NodeJS.Timeout | null = null;
+  #watch: NodeJS.Timeout | null = null;
 
   constructor(opts: SerialLinkOptions, handlers: SerialLinkHandlers) {
     this.#opts = opts;
@@ -91,6 +94,7 @@ export class SerialLink {
     this.#setState('closed');
     if (this.#retry) clearTimeout(this.#retry);
     this.#retry = null;
+    this.#stopWatch();
     const port = this.#port;
     this.#port = null;
     if (port) await closeQuietly(port);
@@ -124,11 +128,48 @@ export class SerialLink {
     this.#port = port;
     this.#backoff.reset();
     this.#setState('open');
+    this.#watchNode(port);
     this.#handlers.onOpen();
+  }
+
+  /**
+   * A port that is only read from (the stop source) does not always learn that its device went
+   * away: serialport's poller on Linux can miss a hang-up (seen with ptys in CI, issue 3), and the
+   * port then waits on a dead descriptor for ever. So while open, the device node is checked: gone,
+   * or now a different device (a USB adapter plugged back as a new node, a pty made anew), and the
+   * port counts as lost and is reopened like any other loss.
+   */
+  #watchNode(port: SerialPort): void {
+    this.#stopWatch();
+    const path = this.#opts.path;
+    let opened: number | null = null;
+    let checking = false;
+    const check = async () => {
+      if (checking || port !== this.#port) return;
+      checking = true;
+      try {
+        const rdev = (await stat(path)).rdev;
+        opened ??= rdev;
+        if (rdev !== opened && port === this.#port) this.#lost(new Error(`device node ${path} changed`));
+      } catch (err) {
+        if (port === this.#port) this.#lost(new Error(`device node ${path} gone: ${message(err)}`));
+      } finally {
+        checking = false;
+      }
+    };
+    void check();
+    this.#watch = setInterval(() => void check(), this.#opts.watchMs ?? 1000);
+    this.#watch.unref();
+  }
+
+  #stopWatch(): void {
+    if (this.#watch) clearInterval(this.#watch);
+    this.#watch = null;
   }
 
   #lost(err: Error): void {
     if (this.#state !== 'open') return;
+    this.#stopWatch();
     const port = this.#port;
     this.#port = null;
     if (port) void closeQuietly(port);

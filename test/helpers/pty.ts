@@ -143,7 +143,7 @@ function stopChild(child: ChildProcess): Promise<void> {
 export async function eventually<T>(
   check: () => T | undefined | false,
   what: string,
-  timeoutMs = 5000,
+  timeoutMs = 15_000,
   intervalMs = 10,
 ): Promise<T> {
   const until = Date.now() + timeoutMs;

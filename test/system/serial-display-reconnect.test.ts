@@ -8,7 +8,7 @@ import { DeviceIoError } from '../../hardware/ports/errors.js';
 import { SerialDisplay } from '../../hardware/serial/serial-display.js';
 import type { LinkState } from '../../hardware/serial/serial-link.js';
 import { type AttachedUnit, attachDisplayUnit } from '../../simulator/display-unit/attach.js';
-import { FULL_SCREEN } from '../contract/driver-display.contract.js';
+import { FULL_SCREEN, STATUS } from '../contract/driver-display.contract.js';
 import { disposeAllPtys, eventually, openPtyPair, pause } from '../helpers/pty.js';
 
 afterAll(disposeAllPtys);
@@ -94,10 +94,22 @@ describe('display reconnect on a real pty', () => {
       const peer = await attachDisplayUnit(pty.b, { encoding: 'shift_jis' });
       peers.push(peer);
       display.showVerdict({ ...FULL_SCREEN, excess: round });
-      await eventually(() => peer.unit.state.verdict?.excess === round, `verdict of round ${round}`, 5000);
+      await eventually(() => peer.unit.state.verdict?.excess === round, `verdict of round ${round}`, 15_000);
       expect(peer.unit.state.verdict?.headline).toBe(FULL_SCREEN.headline);
       await pty.restart();
-      await eventually(() => losses.length === round, `loss ${round} reported`);
+      // The hang-up is seen by the read side, by the link's watch of the device node
+      // (hardware/serial/serial-link.ts), or by the next write: the daemon writes its status line
+      // every 30 s, so this test does too while it waits.
+      await eventually(
+        () => {
+          if (losses.length < round) display?.showStatus(STATUS);
+          return losses.length === round;
+        },
+        `loss ${round} reported`,
+        15_000,
+        200,
+      );
     }
-  });
+    // Three outages, each waited for generously: a loaded CI machine sees the hang-up late.
+  }, 90_000);
 });
