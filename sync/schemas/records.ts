@@ -64,20 +64,7 @@ export type RecordsBatch = z.infer<typeof RecordsBatchSchema>;
 
 /** A stored record as it goes on the wire (the batch names the vehicle; `uploaded` is local). */
 export function toWireRecord(r: StoredRecord): WireRecord {
-  return {
-    event_id: r.event_id,
-    seq: r.seq,
-    at: r.at,
-    idm: r.idm,
-    reader: r.reader,
-    route: r.route,
-    trip: r.trip,
-    stop: r.stop,
-    verdict: r.verdict,
-    reason: r.reason,
-    pass_id: r.pass_id,
-    fare: r.fare,
-    excess: r.excess,
-    tap_on_event_id: r.tap_on_event_id,
-  };
+  // vehicle_id is the batch's, uploaded and the clock state are the bus's own bookkeeping.
+  const { vehicle_id: _vehicle, uploaded: _uploaded, clock: _clock, ...wire } = r;
+  return wire;
 }

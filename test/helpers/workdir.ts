@@ -9,6 +9,15 @@ export const SAMPLE_PASSES = resolve(ROOT, 'simulator/data/passes-sample.csv');
 /** The DESIGN.md example card: an active commuter pass on matsue-city route 81 in April 2026. */
 export const DESIGN_IDM = '0114b3a1c2d3e4f5';
 
+/** Config keys for `teiki run` driven from stdin: both readers and the stop source on the console. */
+export const CONSOLE_CONFIG = {
+  readers: [
+    { driver: 'sim', role: 'boarding' },
+    { driver: 'sim', role: 'alighting' },
+  ],
+  stop_source: { driver: 'sim' },
+};
+
 export interface Workdir {
   dir: string;
   config: string;

@@ -8,16 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TeikiProcess } from '../helpers/cli.js';
-import { DESIGN_IDM, makeWorkdir, type Workdir } from '../helpers/workdir.js';
+import { CONSOLE_CONFIG, DESIGN_IDM, makeWorkdir, type Workdir } from '../helpers/workdir.js';
 import { NotifySocket, withEnv } from './sd-notify-socket.js';
 
-const consoleConfig = {
-  readers: [
-    { driver: 'sim', role: 'boarding' },
-    { driver: 'sim', role: 'alighting' },
-  ],
-  stop_source: { driver: 'sim' },
-};
 const WATCHDOG_USEC = '400000';
 
 let w: Workdir | undefined;
@@ -34,7 +27,7 @@ afterEach(async () => {
 });
 
 function runUnder(env: Record<string, string | undefined>): TeikiProcess {
-  w = makeWorkdir(consoleConfig);
+  w = makeWorkdir(CONSOLE_CONFIG);
   const config = w.config;
   // INVOCATION_ID: a test run from inside a systemd service must not look like the service itself.
   const base = {

@@ -11,6 +11,7 @@ import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runTeiki, TeikiProcess } from '../helpers/cli.js';
 import {
+  CONSOLE_CONFIG,
   DESIGN_IDM,
   importSample,
   makeWorkdir,
@@ -18,13 +19,6 @@ import {
   writeCurrentPasses,
 } from '../helpers/workdir.js';
 
-const consoleConfig = {
-  readers: [
-    { driver: 'sim', role: 'boarding' },
-    { driver: 'sim', role: 'alighting' },
-  ],
-  stop_source: { driver: 'sim' },
-};
 const DAY = 86_400_000;
 
 let w: Workdir | undefined;
@@ -47,7 +41,7 @@ function stampList(dir: string, meta: Record<string, string>): void {
 }
 
 async function tapOnce(meta: Record<string, string>) {
-  w = makeWorkdir(consoleConfig);
+  w = makeWorkdir(CONSOLE_CONFIG);
   await importSample(w, { passes: writeCurrentPasses(w) });
   stampList(w.dir, meta);
   proc = new TeikiProcess(['run', '--config', w.config]);

@@ -5,20 +5,13 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { runTeiki, TeikiProcess } from '../helpers/cli.js';
 import {
+  CONSOLE_CONFIG,
   DESIGN_IDM,
   importSample,
   makeWorkdir,
   type Workdir,
   writeCurrentPasses,
 } from '../helpers/workdir.js';
-
-const consoleConfig = {
-  readers: [
-    { driver: 'sim', role: 'boarding' },
-    { driver: 'sim', role: 'alighting' },
-  ],
-  stop_source: { driver: 'sim' },
-};
 
 let w: Workdir | undefined;
 let proc: TeikiProcess | undefined;
@@ -31,7 +24,7 @@ afterEach(() => {
 
 describe('teiki run', () => {
   it('logs ready, decides taps from stdin, records them and exits 0 on SIGTERM', async () => {
-    w = makeWorkdir(consoleConfig);
+    w = makeWorkdir(CONSOLE_CONFIG);
     await importSample(w, { passes: writeCurrentPasses(w) });
     proc = new TeikiProcess(['run', '--config', w.config]);
     const ready = await proc.waitFor((l) => l.msg === 'ready');
@@ -68,7 +61,7 @@ describe('teiki run', () => {
   });
 
   it('keeps running past bad console lines', async () => {
-    w = makeWorkdir(consoleConfig);
+    w = makeWorkdir(CONSOLE_CONFIG);
     await importSample(w, { passes: writeCurrentPasses(w) });
     proc = new TeikiProcess(['run', '--config', w.config]);
     await proc.waitFor((l) => l.msg === 'ready');
