@@ -164,17 +164,6 @@ class BusSync implements SyncLink {
     return this.#client?.connected ? 'online' : 'offline';
   }
 
-  /** Counters for `teiki status` and tests. */
-  stats() {
-    return {
-      connected: this.#client?.connected === true,
-      last_applied_at: this.#lastAppliedAt,
-      rejected: this.#list?.rejected() ?? { total: 0, byCode: {} },
-      list: this.#list?.stats() ?? null,
-      upload: this.#uploader?.stats() ?? null,
-    };
-  }
-
   stop(): Promise<void> {
     this.#stopping ??= this.#stop();
     return this.#stopping;
