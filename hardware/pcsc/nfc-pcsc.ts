@@ -12,14 +12,30 @@ export interface NfcCard {
   readonly standard?: string;
 }
 
+/** What @pokusew/pcsclite's CardReader reports: `state` is SCardGetStatusChange's dwEventState. */
+export interface NativeStatus {
+  readonly state: number;
+  readonly atr?: Buffer;
+}
+
+/** The @pokusew/pcsclite CardReader under an nfc-pcsc Reader (lib/pcsclite.js). */
+export interface NativeCardReader {
+  on(event: 'status', listener: (status: NativeStatus) => void): unknown;
+}
+
 /** One nfc-pcsc Reader (src/Reader.js) or ACR122Reader. */
 export interface NfcReader {
   readonly name: string;
+  /** The native reader nfc-pcsc listens to (src/Reader.js:126). */
+  readonly reader: NativeCardReader;
   /** Must be false: with true, nfc-pcsc sends its own APDUs (src/Reader.js:187-192). */
   autoProcessing: boolean;
   /** Set by nfc-pcsc after a successful connect, null after disconnect (src/Reader.js:242, 276). */
   readonly connection: { readonly protocol?: number } | null;
   transmit(data: Buffer, responseMaxLength: number): Promise<Buffer>;
+  /** SCardConnect, unless the native reader is still connected (then no protocol: see reader-session.ts). */
+  connect(): Promise<unknown>;
+  /** Throws synchronously when there is no connection (src/Reader.js:259-261). */
   disconnect(): Promise<boolean>;
   close(): void;
   on(event: 'card' | 'card.off', listener: (card: NfcCard) => void): unknown;

@@ -20,7 +20,10 @@ import { CardReadError } from './errors.js';
 import { GET_DATA_RESPONSE_MAX, GET_DATA_UID, type GetDataResult, parseGetDataResponse } from './get-data.js';
 import { errFields, type PcscLogger } from './logger.js';
 import { NativeCalls } from './native-calls.js';
-import type { NfcCard, NfcReader } from './nfc-pcsc.js';
+import type { NativeStatus, NfcCard, NfcReader } from './nfc-pcsc.js';
+
+/** pcsclite.h: SCARD_STATE_PRESENT. */
+const SCARD_STATE_PRESENT = 0x20;
 
 export type SessionState = 'waiting-card' | 'reading' | 'waiting-removal' | 'closed';
 
@@ -59,6 +62,12 @@ export class ReaderSession {
   #seq = 0;
   #timer: NodeJS.Timeout | null = null;
   #removedDuringRead = false;
+  /** The last dwEventState the native reader reported; null before the first. */
+  #nativeState: number | null = null;
+  /** The next read must connect again first: the connection nfc-pcsc holds is a previous card's. */
+  #staleConnection = false;
+  /** The latest disconnect (nfc-pcsc's or ours), settled or not. */
+  #disconnecting: Promise<void> = Promise.resolve();
   readonly #native: NativeCalls;
 
   constructor(o: SessionOptions) {
@@ -90,6 +99,20 @@ export class ReaderSession {
       return true;
     };
 
+    // nfc-pcsc disconnects after a removal in a status handler nobody awaits (src/Reader.js:148-160);
+    // remember that call, so a card that arrives before it settles can wait for it (#connectAgain).
+    const disconnect = this.#reader.disconnect.bind(this.#reader);
+    this.#reader.disconnect = (): Promise<boolean> => {
+      const op = disconnect(); // may throw synchronously: no connection
+      this.#disconnecting = op.then(
+        () => undefined,
+        () => undefined,
+      );
+      return op;
+    };
+
+    // Registered after nfc-pcsc's own listener, so it runs after nfc-pcsc has seen the status.
+    this.#reader.reader.on('status', (status) => this.#onNativeStatus(status));
     this.#reader.on('card', (card) => this.#onCard(card));
     this.#reader.on('card.off', () => this.#onCardOff());
     // Every emitter gets an error listener: nfc-pcsc re-emits the native reader's errors
@@ -137,6 +160,28 @@ export class ReaderSession {
     }
   }
 
+  /**
+   * A card swapped between two status reports. @pokusew/pcsclite's status thread hands each
+   * SCardGetStatusChange result to JavaScript through one uv_async handle and one shared result
+   * (src/cardreader.cpp:400-424): when a removal and the next insertion both come before the
+   * event loop runs the callback, JavaScript sees only the last state, PRESENT again. nfc-pcsc
+   * compares the PRESENT/EMPTY bits only (src/Reader.js:137-147), so it reports nothing and the
+   * new card would sit on the reader unread (issue 7, found by reader-chaos-vpcd.test.ts).
+   * pcsc-lite counts card events in the upper 16 bits of dwEventState (winscard.c,
+   * SCardGetStatusChange): PRESENT before and after with another count is a new card.
+   */
+  #onNativeStatus(status: NativeStatus): void {
+    const before = this.#nativeState;
+    this.#nativeState = status.state;
+    if (before === null || this.#state === 'closed') return;
+    const present = (st: number) => (st & SCARD_STATE_PRESENT) !== 0;
+    if (!present(before) || !present(status.state) || before >>> 16 === status.state >>> 16) return;
+    this.#log.debug({ reader: this.name }, 'card swapped between two status reports; reading the new one');
+    this.#onCardOff();
+    this.#staleConnection = true;
+    this.#onCard(status.atr ? { atr: status.atr } : {});
+  }
+
   #onCardOff(): void {
     switch (this.#state) {
       case 'closed':
@@ -155,6 +200,8 @@ export class ReaderSession {
   }
 
   #begin(card: NfcCard): void {
+    const stale = this.#staleConnection;
+    this.#staleConnection = false;
     const detectedAt = this.#clock.now();
     const role = this.#sink.role();
     const atr = card.atr;
@@ -183,7 +230,10 @@ export class ReaderSession {
     this.#state = 'reading';
     this.#removedDuringRead = false;
     this.#timer = setTimeout(() => this.#finish(seq, atr, detectedAt, { kind: 'timeout' }), this.#timeoutMs);
-    const op = this.#transmit(GET_DATA_UID, GET_DATA_RESPONSE_MAX);
+    const op =
+      this.#hasProtocol() && !stale
+        ? this.#transmit(GET_DATA_UID, GET_DATA_RESPONSE_MAX)
+        : this.#connectAgain(stale).then(() => this.#transmit(GET_DATA_UID, GET_DATA_RESPONSE_MAX));
     op.then(
       (response) => this.#finish(seq, atr, detectedAt, parseGetDataResponse(response)),
       (cause: unknown) => this.#finish(seq, atr, detectedAt, { kind: 'failed', cause }),
@@ -233,6 +283,35 @@ export class ReaderSession {
       default:
         unreachable(outcome);
     }
+  }
+
+  #hasProtocol(): boolean {
+    return typeof this.#reader.connection?.protocol === 'number';
+  }
+
+  /**
+   * The 'card' came with a connection pcsclite never made. nfc-pcsc handles each status change
+   * in an async handler that nobody awaits (src/Reader.js:120-172): a card that arrives while the
+   * previous card's disconnect is still in flight finds the native reader still `connected`, so
+   * @pokusew/pcsclite's connect() skips SCardConnect and calls back with no protocol
+   * (lib/pcsclite.js:123-127). nfc-pcsc stores `{ protocol: undefined }` and emits 'card', the
+   * pending disconnect then clears that connection, and a transmit fails with "Third argument must
+   * be an integer": the card on the reader would never be read (issue 7, found by
+   * test/reliability/reader-chaos-vpcd.test.ts). So: let that disconnect finish (or release a
+   * stale connection whose disconnect failed), then connect for real. All within the read timeout.
+   * `stale`: a swapped card (#onNativeStatus); the connection is the previous card's handle.
+   */
+  async #connectAgain(stale: boolean): Promise<void> {
+    this.#log.debug({ reader: this.name, stale }, 'card came without its own PC/SC connection; connecting');
+    await this.#disconnecting;
+    if (this.#reader.connection && (stale || !this.#hasProtocol())) {
+      this.#releaseConnection();
+      await this.#disconnecting;
+    }
+    const connecting = this.#reader.connect();
+    this.#native.track(connecting);
+    await connecting;
+    if (!this.#hasProtocol()) throw new Error('PC/SC connection has no protocol after connecting again');
   }
 
   /** nfc-pcsc's transmit() throws synchronously when the card or connection is gone (src/Reader.js:290-292). */

@@ -4,13 +4,15 @@
  * quirks), feeding the real TapPipeline on real (in-memory) stores, as the daemon wires them.
  * Between good taps: cards pulled mid-read, error status words, transmit() throwing synchronously,
  * connect errors emitted as event names, cards gone while connecting, malformed answers, cards
- * that never answer, foreign cards, readers unplugged and plugged back, and the PC/SC context
- * failing (pcscd gone) and being recreated. What must hold: no unhandled error or rejection, no
+ * that never answer, foreign cards, readers unplugged and plugged back, the PC/SC context
+ * failing (pcscd gone) and being recreated, a card that arrives while nfc-pcsc is still
+ * disconnecting the previous one, and a card swapped in between two status reports (the two
+ * races reader-chaos-vpcd.test.ts found on the real stack). What must hold: no unhandled error or rejection, no
  * error outside the port's typed errors, no tap that throws, and every good tap decided within
  * 1 s of the card arriving — so in particular the first good tap after each fault.
  *
- * This is 10,000 through the fake library because 10,000 through real pcscd + vpcd would take
- * hours (pcscd polls vpcd every 400 ms); reader-chaos-vpcd.test.ts runs a smaller mix for real.
+ * The fake reaches what vpcd cannot (synchronous throws, connect errors as event names, context
+ * errors) in seconds; reader-chaos-vpcd.test.ts runs 10,000 steps through real pcscd + vpcd.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_RULE_SETTINGS } from '../../device/config/rules-schema.js';
@@ -45,6 +47,8 @@ const FAULTS = [
   ['malformed', 2],
   ['disconnect_error', 2],
   ['hang', 1],
+  ['racing_card', 3],
+  ['swapped_card', 2],
   ['unplug', 1],
   ['context_error', 0.3],
 ] as const;
@@ -197,9 +201,41 @@ describe('reader chaos through the PC/SC adapter (fake nfc-pcsc)', () => {
           expect(decided).toBe(before + 1);
           break;
         }
+        case 'racing_card': {
+          // The next passenger's card arrives while nfc-pcsc is still disconnecting the last one
+          // (its status handlers are not awaited): it must be read all the same.
+          head.transmitImpl = async () => idmAnswer();
+          head.present();
+          await ev.waitForCard(DECIDE_MS, mark);
+          head.holdDisconnect = true;
+          const second = ev.mark();
+          head.removeCard();
+          const answer = idmAnswer();
+          head.transmitImpl = async () => answer;
+          const t0 = performance.now();
+          head.present();
+          setTimeout(() => head.releaseDisconnect(), 1 + Math.floor(random() * 5));
+          await ev.waitForCard(DECIDE_MS, second);
+          latencies.push(performance.now() - t0);
+          break;
+        }
+        case 'swapped_card': {
+          // A card taken away and the next put down between two turns of the event loop:
+          // pcsclite reports one PRESENT status and nfc-pcsc nothing. It must be read all the same.
+          head.transmitImpl = async () => idmAnswer();
+          head.present();
+          await ev.waitForCard(DECIDE_MS, mark);
+          const second = ev.mark();
+          const answer = idmAnswer();
+          head.transmitImpl = async () => answer;
+          const t0 = performance.now();
+          head.swapCard();
+          await ev.waitForCard(DECIDE_MS, second);
+          latencies.push(performance.now() - t0);
+          break;
+        }
         case 'pull':
           head.transmitImpl = async () => {
-            head.connection = null;
             throw namedError('TransmitError', 'An error occurred while transmitting.');
           };
           head.present();
@@ -264,7 +300,7 @@ describe('reader chaos through the PC/SC adapter (fake nfc-pcsc)', () => {
       }
       // The card leaves (if the adapter still holds it).
       const now = heads.get(role)!;
-      if (now.connection) now.removeCard();
+      if (now.cardPresent) now.removeCard();
     }
     await reader.stop();
     records.close();
@@ -289,6 +325,8 @@ describe('reader chaos through the PC/SC adapter (fake nfc-pcsc)', () => {
     expect(untyped).toEqual([]);
     expect(tapThrew).toBe(0);
     expect(worst).toBeLessThan(DECIDE_MS);
-    expect(latencies.length).toBe(counts.good);
+    const pairs = (counts.racing_card ?? 0) + (counts.swapped_card ?? 0);
+    expect(latencies.length).toBe((counts.good ?? 0) + pairs);
+    expect(decided).toBe((counts.good ?? 0) + 2 * pairs);
   }, 120_000);
 });

@@ -181,6 +181,59 @@ describe('PcscCardReader (fake nfc-pcsc)', () => {
     expect(await r.ev.waitForCard(500)).toMatchObject({ idm: '0114b3a1c2d3e4f6' });
   });
 
+  it('reads a card that arrives while the previous card is still being disconnected', async () => {
+    // nfc-pcsc's unawaited status handlers: the removal's SCardDisconnect is in flight when the
+    // next card comes, so pcsclite skips SCardConnect and nfc-pcsc emits 'card' with no protocol.
+    const { r, boarding } = await started();
+    boarding.present();
+    await r.ev.waitForCard(500);
+    boarding.holdDisconnect = true;
+    const mark = r.ev.mark();
+    boarding.removeCard();
+    boarding.transmitImpl = async () => Buffer.from('0114b3a1c2d3e4f69000', 'hex');
+    boarding.present();
+    expect(boarding.connection).toEqual({}); // what nfc-pcsc holds now: no protocol
+    await sleep(10);
+    expect(r.ev.cards).toHaveLength(1); // waiting for the disconnect, not failing the read
+    boarding.releaseDisconnect();
+    expect(await r.ev.waitForCard(500, mark)).toMatchObject({ type: 'felica', idm: '0114b3a1c2d3e4f6' });
+    expect(r.ev.errors).toEqual([]);
+    expect(boarding.connection).toEqual({ protocol: 2 });
+    expect(boarding.connectCalls).toBe(3); // two cards, and the second one again
+  });
+
+  it('releases a connection whose disconnect failed, then reads the next card', async () => {
+    const { r, boarding } = await started();
+    boarding.present();
+    await r.ev.waitForCard(500);
+    boarding.failDisconnect = true; // the native reader stays connected: the next connect is skipped
+    boarding.removeCard();
+    boarding.transmitImpl = async () => Buffer.from('0114b3a1c2d3e4f69000', 'hex');
+    const mark = r.ev.mark();
+    boarding.present();
+    expect(await r.ev.waitForCard(500, mark)).toMatchObject({ idm: '0114b3a1c2d3e4f6' });
+    expect(boarding.disconnectCalls).toBe(2);
+    expect(r.ev.errors).toEqual([]);
+  });
+
+  it('reads a card swapped in between two status reports, which nfc-pcsc does not report', async () => {
+    const { r, boarding } = await started();
+    boarding.present();
+    await r.ev.waitForCard(500);
+    boarding.transmitImpl = async () => Buffer.from('0114b3a1c2d3e4f69000', 'hex');
+    const mark = r.ev.mark();
+    boarding.swapCard(); // removal and insertion seen as one status: PRESENT, event count +2
+    expect(await r.ev.waitForCard(500, mark)).toMatchObject({ type: 'felica', idm: '0114b3a1c2d3e4f6' });
+    expect(r.ev.errors).toEqual([]);
+    expect(boarding.disconnectCalls).toBe(1); // the old card's handle, released before connecting
+    // A swap to a foreign card is reported as one, without sending it anything.
+    const sent = boarding.sent.length;
+    const mark2 = r.ev.mark();
+    boarding.swapCard(MIFARE_ATR);
+    expect(await r.ev.waitForCard(500, mark2)).toMatchObject({ type: 'foreign' });
+    expect(boarding.sent.length).toBe(sent);
+  });
+
   it('reports a reader that goes away, and hands its role to another matching reader', async () => {
     const { r, boarding } = await started();
     const second = r.nfc().addReader('Other Reader PICC 01 00'); // matches 'picc' → alighting
