@@ -54,6 +54,8 @@ export class VirtualCardSlot {
   #card: VirtualCard | null = null;
   #socket: Socket | null = null;
   #reconnectTimer: NodeJS.Timeout | null = null;
+  /** Set by dropConnection({ until }): the next reconnect waits for it. */
+  #holdReconnect: Promise<void> | null = null;
   readonly #answered = new Set<(a: AnsweredInfo) => void>();
   readonly #events = new Set<(e: SlotEvent) => void>();
 
@@ -86,6 +88,7 @@ export class VirtualCardSlot {
    */
   async remove(o: { settle?: boolean } = {}): Promise<void> {
     this.#card = null;
+    this.#holdReconnect = null;
     this.#clearReconnect();
     await this.#closeSocket();
     if (this.#state !== 'closed') this.#state = 'empty';
@@ -100,8 +103,17 @@ export class VirtualCardSlot {
     if (this.#card === card) await this.remove();
   }
 
-  /** Drops the TCP connection as a network fault would; the placed card reconnects after `minGapMs`. */
-  async dropConnection(): Promise<void> {
+  /**
+   * Drops the TCP connection as a network fault would; the placed card reconnects after
+   * `minGapMs`, and not before `until` settles when given (a test that knows when pcscd has seen
+   * the card leave, from pcscd's own log, passes that, so the comeback is never inside one poll).
+   */
+  async dropConnection(o: { until?: Promise<unknown> } = {}): Promise<void> {
+    if (o.until)
+      this.#holdReconnect = o.until.then(
+        () => undefined,
+        () => undefined,
+      );
     await this.#closeSocket();
   }
 
@@ -156,6 +168,16 @@ export class VirtualCardSlot {
   /** Connects now, or once `minGapMs` has passed since the last connection closed. */
   #scheduleConnect(): void {
     this.#clearReconnect();
+    const hold = this.#holdReconnect;
+    if (hold) {
+      this.#holdReconnect = null;
+      const card = this.#card;
+      void hold.then(() => {
+        // Still the same card waiting to come back (not removed, replaced or closed meanwhile).
+        if (this.#card === card && this.#state === 'connecting' && !this.#socket) this.#scheduleConnect();
+      });
+      return;
+    }
     const wait = Math.max(0, this.#lastClosedAt + this.#minGapMs - Date.now());
     if (wait === 0) {
       this.#connect();

@@ -78,13 +78,19 @@ export class TeikiProcess {
     this.exited = new Promise((r) => this.child.on('close', (code, signal) => r({ code, signal })));
   }
 
-  /** Resolves with the first log line (already seen or future) that passes `test`. */
+  /**
+   * Resolves with the first log line (already seen or future) that passes `test`; with `from`,
+   * only lines from that index on count (cheap on long runs: earlier lines are not looked at).
+   */
   waitFor(
     test: (l: Record<string, unknown>) => boolean,
     timeoutMs = 15_000,
+    from = 0,
   ): Promise<Record<string, unknown>> {
-    const seen = this.lines.find(test);
-    if (seen) return Promise.resolve(seen);
+    for (let i = from; i < this.lines.length; i++) {
+      const seen = this.lines[i]!;
+      if (test(seen)) return Promise.resolve(seen);
+    }
     return new Promise((resolvePromise, reject) => {
       const timer = setTimeout(
         () =>

@@ -20,7 +20,7 @@
  * readers' hotplug capability, and pcscd polls vpcd's serial slots anyway ("Using the pcscd
  * polling thread", every 400 ms).
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import {
   existsSync,
@@ -33,7 +33,9 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 export const LOCK_DIR = process.env.TEIKI_PCSCD_LOCK ?? '/tmp/teiki-pcscd.lock';
 export const PCSCD_SOCKET = '/run/pcscd/pcscd.comm';
@@ -51,6 +53,15 @@ export interface PcscdOptions {
   readonly lockWaitMs?: number;
   /** How long pcscd may take to say "daemon ready". */
   readonly readyTimeoutMs?: number;
+  /**
+   * Runs pcscd's clock this many times faster, so its 400 ms slot poll becomes 400/N ms, for runs
+   * of thousands of taps (issue 7, reader chaos). Default 1: pcscd exactly as installed.
+   * How: pcscd runs with LD_PRELOAD of Debian's libfaketime (`FAKETIME=+0 xN`, which scales its
+   * sleeps and timed waits) and of vpcd-nodelay.c (TCP_NODELAY on vpcd's sockets; without it each
+   * vpcd message stalls 40 ms and the poll speed-up gains nothing). Needs libfaketime and a C
+   * compiler; pcscd, vpcd, libpcsclite and everything above them run their own code.
+   */
+  readonly speed?: number;
 }
 
 export interface Pcscd {
@@ -64,6 +75,8 @@ export interface Pcscd {
   restart(): Promise<void>;
   /** The last lines pcscd printed (info level), for failure messages. */
   logs(): string;
+  /** Calls `listener` with every line pcscd prints from now on. Returns an unsubscribe function. */
+  onLine(listener: (line: string) => void): () => void;
   /** Stops pcscd and releases the machine-wide lock. Idempotent. */
   close(): Promise<void>;
 }
@@ -85,7 +98,7 @@ let exitHookInstalled = false;
 export async function startPcscd(o: PcscdOptions = {}): Promise<Pcscd> {
   if (process.getuid?.() !== 0) throw new Error('pcscd tests need root (pcscd creates /run/pcscd)');
   const token = await acquireLock(o.lockWaitMs ?? DEFAULT_LOCK_WAIT_MS);
-  const daemon = new PcscdProcess(token, o.readyTimeoutMs ?? 10_000);
+  const daemon = new PcscdProcess(token, o.readyTimeoutMs ?? 10_000, o.speed ?? 1);
   try {
     await daemon.start();
   } catch (err) {
@@ -109,15 +122,18 @@ class PcscdProcess implements Pcscd {
   readonly readerNames = VPCD_READERS;
   readonly #token: string;
   readonly #readyTimeoutMs: number;
+  readonly #speed: number;
   readonly #confDir: string;
   #child: ChildProcess | null = null;
   #exited: Promise<void> = Promise.resolve();
   #lines: string[] = [];
+  readonly #listeners = new Set<(line: string) => void>();
   #closed = false;
 
-  constructor(token: string, readyTimeoutMs: number) {
+  constructor(token: string, readyTimeoutMs: number, speed: number) {
     this.#token = token;
     this.#readyTimeoutMs = readyTimeoutMs;
+    this.#speed = speed;
     this.#confDir = mkdtempSync(CONF_PREFIX);
     // Debian's /etc/reader.conf.d/vpcd: DEVICENAME /dev/null means "listen"; 0x8C7B = 35963.
     writeFileSync(
@@ -144,13 +160,21 @@ class PcscdProcess implements Pcscd {
     return this.#lines.join('\n');
   }
 
+  onLine(listener: (line: string) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
   async start(): Promise<void> {
     if (this.#closed) throw new Error('pcscd helper is closed');
     if (this.running) return;
     clearStalePcscd();
     const bin = existsSync('/usr/sbin/pcscd') ? '/usr/sbin/pcscd' : 'pcscd';
     // -f: foreground, logs on stdout; -i: info level, which includes "daemon ready".
-    const child = spawn(bin, ['-f', '-i', '-c', this.#confDir], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(bin, ['-f', '-i', '-c', this.#confDir], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: this.#speed === 1 ? process.env : { ...process.env, ...fasterClockEnv(this.#speed) },
+    });
     this.#child = child;
     liveChildren.add(child);
     installExitHook();
@@ -159,6 +183,7 @@ class PcscdProcess implements Pcscd {
     const onLine = (line: string): void => {
       this.#lines.push(line);
       if (this.#lines.length > 400) this.#lines.splice(0, this.#lines.length - 400);
+      for (const l of this.#listeners) l(line);
       if (line.includes('daemon ready')) ready = true;
       if (line.includes('Could not initialize connection to virtual ICC')) failed = 'vpcd could not listen';
     };
@@ -366,6 +391,38 @@ function installExitHook(): void {
     for (const token of heldTokens)
       if (readOwner()?.token === token) rmSync(LOCK_DIR, { recursive: true, force: true });
   });
+}
+
+// ── a faster pcscd (PcscdOptions.speed) ────────────────────────────────────────────────────
+
+/** Debian's libfaketime, multi-threaded variant (pcscd runs a thread per reader). */
+const LIBFAKETIME_DIRS = ['/usr/lib/x86_64-linux-gnu/faketime', '/usr/lib/aarch64-linux-gnu/faketime'];
+let nodelayShim: string | null = null;
+
+function fasterClockEnv(speed: number): NodeJS.ProcessEnv {
+  if (!(speed > 1 && speed <= 1000)) throw new Error(`pcscd speed must be in (1, 1000]: ${speed}`);
+  const faketime = LIBFAKETIME_DIRS.map((d) => join(d, 'libfaketimeMT.so.1')).find((f) => existsSync(f));
+  if (!faketime) throw new Error('a faster pcscd needs libfaketime (Debian package libfaketime)');
+  return {
+    LD_PRELOAD: `${faketime}:${buildNodelayShim()}`,
+    FAKETIME: `+0 x${speed}`,
+  };
+}
+
+/** Compiles vpcd-nodelay.c once per test process; the result lives in a temp dir. */
+function buildNodelayShim(): string {
+  if (nodelayShim && existsSync(nodelayShim)) return nodelayShim;
+  const dir = mkdtempSync(join(tmpdir(), 'teiki-vpcd-nodelay-'));
+  const out = join(dir, 'libvpcd-nodelay.so');
+  const src = fileURLToPath(new URL('./vpcd-nodelay.c', import.meta.url));
+  const cc = spawnSync('cc', ['-shared', '-fPIC', '-O2', '-o', out, src, '-ldl'], { encoding: 'utf8' });
+  if (cc.error || cc.status !== 0)
+    throw new Error(
+      `cannot build ${src} (a faster pcscd needs a C compiler): ${cc.error?.message ?? cc.stderr}`,
+    );
+  nodelayShim = out;
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+  return out;
 }
 
 // ── small utilities ────────────────────────────────────────────────────────────────────────

@@ -1,11 +1,13 @@
 /**
- * Issue 7, fault "reader chaos", for real: `teiki run` on two vpcd readers through a real pcscd,
+ * Issue 7, fault "reader chaos", at pcscd's own pace: `teiki run` on two vpcd readers through a
+ * real pcscd exactly as installed (its 400 ms poll, Nagle on vpcd's sockets),
  * STEPS scripted steps of virtual cards that answer, are pulled away mid-read, answer with an
  * error status word, never answer, are not FeliCa, or lose their connection while held, plus
  * pcscd itself restarted RESTARTS times. What must hold: the daemon never exits, logs no error
  * (no `reader error` of an unknown kind, no `tap failed`, nothing at level error), and every good
  * tap is decided within 1 s of the card reaching the reader (the vpcd connection made; after a
- * pcscd restart, once the reader is back). The 10,000-step run is reader-chaos-fake.test.ts.
+ * pcscd restart, once the reader is back). The 10,000-step run on the same stack, with pcscd's
+ * clock sped up, is reader-chaos-vpcd.test.ts.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CardBehaviour, felicaCard, foreignCard } from '../../simulator/vpcd/virtual-card.js';
@@ -142,7 +144,7 @@ describe('reader chaos through pcscd + vpcd', () => {
     const worst = Math.max(...latencies);
     console.log(
       JSON.stringify({
-        fault: 'reader-chaos-vpcd',
+        fault: 'reader-chaos-vpcd-realtime',
         steps: script.length,
         counts,
         reader_warnings: p.lines.filter((l) => l.msg === 'card read failed' || l.msg === 'reader health')
