@@ -37,6 +37,8 @@ export interface CollectSummary {
   readonly records_stored: number;
   readonly duplicates: number;
   readonly rejected: number;
+  /** New records whose (vehicle, seq) another event id already held (a bus whose store was replaced). */
+  readonly seq_clashes: number;
   readonly vehicles: number;
   readonly records_total: number;
   readonly exported: number | null;
@@ -80,7 +82,7 @@ export async function runCollect(
   mkdirSync(o.state, { recursive: true, mode: 0o700 });
   const store = CollectorStore.open(o.state);
   try {
-    let stats = { batches: 0, records_stored: 0, duplicates: 0, rejected: 0, vehicles: 0 };
+    let stats = { batches: 0, records_stored: 0, duplicates: 0, rejected: 0, seq_clashes: 0, vehicles: 0 };
     if (o.mqtt) stats = await collect(o, o.mqtt, store, deps);
     let exported: number | null = null;
     if (o.export && format) {
@@ -92,6 +94,7 @@ export async function runCollect(
       records_stored: stats.records_stored,
       duplicates: stats.duplicates,
       rejected: stats.rejected,
+      seq_clashes: stats.seq_clashes,
       vehicles: stats.vehicles,
       records_total: store.count(),
       exported,

@@ -27,6 +27,7 @@ export const EXPORT_COLUMNS = [
   'fare',
   'excess',
   'tap_on_event_id',
+  'clock',
   'received_at',
 ] as const;
 
@@ -55,6 +56,7 @@ function exportRow(r: CollectedRecord): Record<(typeof EXPORT_COLUMNS)[number], 
     fare: r.fare,
     excess: r.excess,
     tap_on_event_id: r.tap_on_event_id,
+    clock: r.clock,
     received_at: new Date(r.received_at).toISOString(),
   };
 }

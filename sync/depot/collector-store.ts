@@ -39,6 +39,9 @@ const V1 = `
   ) WITHOUT ROWID;
 `;
 
+/** The clock state of each tap (issue 7); null for records of buses that did not send it. */
+const V2 = 'ALTER TABLE records ADD COLUMN clock TEXT;';
+
 export interface StoredBatch {
   readonly inserted: number;
   readonly duplicates: number;
@@ -46,14 +49,15 @@ export interface StoredBatch {
   readonly seqClashes: number;
 }
 
-export interface CollectedRecord extends WireRecord {
+export interface CollectedRecord extends Omit<WireRecord, 'clock'> {
+  readonly clock: NonNullable<WireRecord['clock']> | null;
   readonly vehicle: string;
   readonly received_at: number;
   readonly batch_id: string;
 }
 
 const COLUMNS =
-  'event_id, vehicle, seq, at, idm, reader, route, trip, stop, verdict, reason, pass_id, fare, excess, tap_on_event_id, received_at, batch_id';
+  'event_id, vehicle, seq, at, idm, reader, route, trip, stop, verdict, reason, pass_id, fare, excess, tap_on_event_id, clock, received_at, batch_id';
 
 type Row = CollectedRecord;
 
@@ -67,7 +71,7 @@ export class CollectorStore {
     this.#db = db;
     this.#insert = db.prepare(
       `INSERT INTO records (${COLUMNS}) VALUES (@event_id, @vehicle, @seq, @at, @idm, @reader, @route, @trip,
-         @stop, @verdict, @reason, @pass_id, @fare, @excess, @tap_on_event_id, @received_at, @batch_id)
+         @stop, @verdict, @reason, @pass_id, @fare, @excess, @tap_on_event_id, @clock, @received_at, @batch_id)
        ON CONFLICT DO NOTHING`,
     );
     this.#clash = db.prepare('SELECT count(*) AS n FROM records WHERE vehicle = ? AND seq = ?');
@@ -75,7 +79,13 @@ export class CollectorStore {
       let inserted = 0;
       let seqClashes = 0;
       for (const r of batch.records) {
-        const row: Row = { ...r, vehicle: batch.vehicle, received_at: receivedAt, batch_id: batch.batch_id };
+        const row: Row = {
+          ...r,
+          clock: r.clock ?? null,
+          vehicle: batch.vehicle,
+          received_at: receivedAt,
+          batch_id: batch.batch_id,
+        };
         if (this.#insert.run(row).changes === 0) continue;
         inserted++;
         if ((this.#clash.get(batch.vehicle, r.seq)?.n ?? 0) > 1) seqClashes++;
@@ -89,7 +99,7 @@ export class CollectorStore {
     const path = join(stateDir, COLLECTED_DB);
     const db = openDb(path, { synchronous: 'FULL' });
     try {
-      migrate(db, path, [V1]);
+      migrate(db, path, [V1, V2]);
       return new CollectorStore(db);
     } catch (err) {
       db.close();

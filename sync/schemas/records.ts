@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ATTENTION_REASONS, REJECT_REASONS } from '../../device/domain/verdict.js';
+import { CLOCK_STATES } from '../../device/rules/clock-trust.js';
 import type { StoredRecord } from '../../device/store/types.js';
 import { LIMITS } from '../limits.js';
 import { Count, Idm, IsoTime, PassId, VehicleId } from './common.js';
@@ -29,6 +30,9 @@ export const WireRecordSchema = z
     fare: Yen,
     excess: Yen,
     tap_on_event_id: Id.nullable(),
+    // Was the bus's clock trusted for this tap (device/rules/clock-trust.ts)? Optional so that a
+    // depot reads batches of buses that predate it; every bus of this version sends it.
+    clock: z.enum(CLOCK_STATES).optional(),
   })
   .strict();
 export type WireRecord = z.infer<typeof WireRecordSchema>;
@@ -64,7 +68,7 @@ export type RecordsBatch = z.infer<typeof RecordsBatchSchema>;
 
 /** A stored record as it goes on the wire (the batch names the vehicle; `uploaded` is local). */
 export function toWireRecord(r: StoredRecord): WireRecord {
-  // vehicle_id is the batch's, uploaded and the clock state are the bus's own bookkeeping.
-  const { vehicle_id: _vehicle, uploaded: _uploaded, clock: _clock, ...wire } = r;
+  // vehicle_id is the batch's, uploaded is the bus's own bookkeeping.
+  const { vehicle_id: _vehicle, uploaded: _uploaded, ...wire } = r;
   return wire;
 }

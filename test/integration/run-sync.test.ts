@@ -183,5 +183,8 @@ describe('teiki run with a broker', () => {
     const rows = readFileSync(join(w.dir, 'out.jsonl'), 'utf8').trim().split('\n');
     expect(rows).toHaveLength(taps);
     expect(rows.map((r) => JSON.parse(r).seq)).toEqual(Array.from({ length: taps }, (_, i) => i + 1));
+    // Each record's clock state came up with it: the first tap was before any list (nothing to
+    // judge the clock by), every later one was judged against the list in force.
+    expect(rows.map((r) => JSON.parse(r).clock)).toEqual(['unchecked', ...Array(taps - 1).fill('ok')]);
   });
 });

@@ -32,13 +32,11 @@ import { connectBus } from '../../sync/bus/connect.js';
 import { RecordUploader } from '../../sync/bus/record-uploader.js';
 import { endQuietly } from '../../sync/depot/collector-mqtt.js';
 import { parsePassRow } from '../../sync/pass-rows.js';
-import { ROOT, runTeiki } from '../helpers/cli.js';
+import { runTeiki, TeikiProcess } from '../helpers/cli.js';
 import { type Mosquitto, startMosquitto } from '../helpers/mosquitto.js';
-import { busConfig, seedRecords } from '../integration/records-fixture.js';
+import { busConfig, depotTlsArgs, seedRecords } from '../integration/records-fixture.js';
 import { passRow } from '../unit/sync/fixtures.js';
-import { NodeProcess } from './node-process.js';
 
-const DEPOT_CHILD = join(ROOT, 'dist/test/reliability/depot-child.js');
 const QUEUED = 50_000;
 const OUTAGE_H = 6;
 const OUTAGE_STEPS = 60;
@@ -69,10 +67,9 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 describe('broker down for hours with 50,000 records queued', () => {
   it('takes taps unaffected, then uploads everything exactly once when the broker returns', async () => {
     const started = Date.now();
-    // The depot's collector in its own process (depot-child.ts: what `teiki depot collect` runs).
+    // The depot's collector: the real `teiki depot collect`, in its own process.
     const depotState = join(dir, 'depot');
-    const dc = broker.certs!.depot;
-    const depot = new NodeProcess(DEPOT_CHILD, [depotState, broker.url, dc.ca, dc.cert, dc.key]);
+    const depot = new TeikiProcess(['depot', 'collect', ...depotTlsArgs(broker), '--state', depotState]);
     cleanups.push(() => depot.kill('SIGKILL'));
     await depot.waitFor((l) => l.msg === 'collecting', 20_000);
 

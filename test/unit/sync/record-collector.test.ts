@@ -1,11 +1,11 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../device/log/logger.js';
 import { FakeClock } from '../../../simulator/fakes/fake-clock.js';
 import { Collector } from '../../../sync/depot/collector.js';
-import { csvField } from '../../../sync/depot/collector-export.js';
+import { csvField, exportRecords } from '../../../sync/depot/collector-export.js';
 import { CollectorStore } from '../../../sync/depot/collector-store.js';
 import { encodeRecords, parseAck } from '../../../sync/messages.js';
 import type { Ack } from '../../../sync/schemas/ack.js';
@@ -84,6 +84,24 @@ describe('Collector', () => {
       { result: 'stored', batch_id: 'b1', first_seq: 1, last_seq: 3, count: 3 },
     ]);
     expect(collector.stats()).toMatchObject({ batches: 2, records_stored: 3, duplicates: 3, vehicles: 1 });
+  });
+
+  it('keeps the clock state of each tap and exports it (null for a bus that sent none)', async () => {
+    const { store, mqtt } = await setup();
+    const records = [
+      { ...record(1), clock: 'ok' as const },
+      { ...record(2), clock: 'beyond_horizon' as const },
+      record(3),
+    ];
+    mqtt.deliver(topics.records('bus-101'), encodeRecords(batch('bus-101', records)));
+    expect([...store.all()].map((r) => r.clock)).toEqual(['ok', 'beyond_horizon', null]);
+    const dir = mkdtempSync(join(tmpdir(), 'teiki-export-'));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    exportRecords(store, join(dir, 'out.csv'), 'csv');
+    const lines = readFileSync(join(dir, 'out.csv'), 'utf8').trim().split('\n');
+    const col = lines[0]!.split(',').indexOf('clock');
+    expect(col).toBeGreaterThan(0);
+    expect(lines.slice(1).map((l) => l.split(',')[col])).toEqual(['ok', 'beyond_horizon', '']);
   });
 
   it('keeps records of a bus whose seq started again, and counts the clash', async () => {

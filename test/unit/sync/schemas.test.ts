@@ -90,6 +90,16 @@ describe('bus messages', () => {
     expect(parsed.records[0]).toMatchObject({ event_id: 'e-1', seq: 7, excess: 60 });
   });
 
+  it('carries the clock state of each tap, and refuses one it does not know', () => {
+    const judged = toWireRecord({ ...stored, clock: 'before_floor' });
+    expect(parseRecords(encodeRecords(batch([judged]))).records[0]).toMatchObject({ clock: 'before_floor' });
+    // A bus older than the depot sends none: still a valid batch.
+    expect(parseRecords(encodeRecords(batch())).records[0]).not.toHaveProperty('clock');
+    expect(code(() => parseRecords(encodeJson(batch([{ ...judged, clock: 'late' as 'ok' }]))))).toBe(
+      'malformed',
+    );
+  });
+
   it('refuses a batch whose seqs do not increase or do not match its range', () => {
     const r = toWireRecord(stored);
     expect(code(() => parseRecords(encodeJson({ ...batch([r, { ...r, seq: 7 }]) })))).toBe('malformed');
