@@ -44,6 +44,11 @@ const CONF_PREFIX = '/tmp/teiki-pcscd-conf-';
 /** vpcd slot n listens on 35963 + n (reader.conf CHANNELID 0x8C7B). */
 export const VPCD_PORTS = [35963, 35964] as const;
 export const VPCD_READERS = ['Virtual PCD 00 00', 'Virtual PCD 00 01'] as const;
+/** The `readers` config of a `teiki run` on both vpcd slots: slot 0 boarding, slot 1 alighting. */
+export const VPCD_READERS_CONFIG = [
+  { driver: 'pcsc', match: VPCD_READERS[0], role: 'boarding' },
+  { driver: 'pcsc', match: VPCD_READERS[1], role: 'alighting' },
+] as const;
 export const DEFAULT_LOCK_WAIT_MS = 240_000;
 /** A beforeAll timeout that covers waiting for the lock and starting pcscd. */
 export const PCSCD_HOOK_TIMEOUT_MS = DEFAULT_LOCK_WAIT_MS + 30_000;

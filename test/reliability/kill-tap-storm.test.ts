@@ -13,16 +13,10 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { felicaCard } from '../../simulator/vpcd/virtual-card.js';
-import { VirtualCardSlot } from '../../simulator/vpcd/virtual-card-slot.js';
+import type { VirtualCardSlot } from '../../simulator/vpcd/virtual-card-slot.js';
 import { runTeiki, TeikiProcess } from '../helpers/cli.js';
-import { PCSCD_HOOK_TIMEOUT_MS, type Pcscd, startPcscd, VPCD_PORTS, VPCD_READERS } from '../helpers/pcscd.js';
-import {
-  DESIGN_IDM,
-  importSample,
-  makeWorkdir,
-  type Workdir,
-  writeCurrentPasses,
-} from '../helpers/workdir.js';
+import { startVpcdDaemonRig, VPCD_RIG_HOOK_TIMEOUT_MS, type VpcdDaemonRig } from '../helpers/vpcd-daemon.js';
+import { DESIGN_IDM, type Workdir } from '../helpers/workdir.js';
 
 const KILLS = 50;
 /** The kill lands uniformly in this window after the readers are connected. */
@@ -38,27 +32,16 @@ interface LoggedTap {
   readonly reader: string;
 }
 
-let pcscd: Pcscd;
+let rig: VpcdDaemonRig;
 let w: Workdir;
-let slots: VirtualCardSlot[] = [];
+let slots: readonly VirtualCardSlot[] = [];
 
 beforeAll(async () => {
-  pcscd = await startPcscd();
-  w = makeWorkdir({
-    readers: [
-      { driver: 'pcsc', match: VPCD_READERS[0], role: 'boarding' },
-      { driver: 'pcsc', match: VPCD_READERS[1], role: 'alighting' },
-    ],
-  });
-  await importSample(w, { passes: writeCurrentPasses(w) });
-  slots = VPCD_PORTS.map((port) => new VirtualCardSlot({ port }));
-}, PCSCD_HOOK_TIMEOUT_MS + 60_000);
+  rig = await startVpcdDaemonRig();
+  ({ w, slots } = rig);
+}, VPCD_RIG_HOOK_TIMEOUT_MS);
 
-afterAll(async () => {
-  for (const s of slots) await s.close();
-  await pcscd?.close();
-  w?.cleanup();
-}, 30_000);
+afterAll(() => rig?.close(), 30_000);
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const rand = (lo: number, hi: number) => lo + Math.floor(Math.random() * (hi - lo));

@@ -26,6 +26,7 @@ import { PcscCardReader } from '../../hardware/pcsc/index.js';
 import { CanceledError, CardRemovedError, ReaderGoneError } from '../../hardware/ports/errors.js';
 import { FakeClock } from '../../simulator/fakes/fake-clock.js';
 import { FakeDisplay, FakeSignal } from '../../simulator/fakes/fake-display.js';
+import { mulberry32 } from '../../simulator/generate-passes.js';
 import { parsePassRow } from '../../sync/pass-rows.js';
 import { ReaderEvents } from '../helpers/reader-events.js';
 import { SAMPLE_GTFS } from '../helpers/workdir.js';
@@ -55,18 +56,6 @@ const FAULTS = [
 type Fault = (typeof FAULTS)[number][0];
 const GOOD_WEIGHT = 60;
 
-/** A small deterministic PRNG (mulberry32), so a failure can be replayed with its seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const unhandled: unknown[] = [];
 const onUnhandled = (e: unknown) => unhandled.push(e);
 beforeAll(() => {
@@ -81,7 +70,7 @@ afterAll(() => {
 describe('reader chaos through the PC/SC adapter (fake nfc-pcsc)', () => {
   it(`decides every good tap within 1 s across ${TAPS} scripted steps of pulls, error words and reconnects`, async () => {
     const seed = Number(process.env.TEIKI_CHAOS_SEED ?? Date.now() % 1_000_000);
-    const random = prng(seed);
+    const random = mulberry32(seed);
     const started = Date.now();
     const clock = new FakeClock('2026-04-15T07:00:00+09:00');
     const list = ListStore.open(':memory:', { clock });

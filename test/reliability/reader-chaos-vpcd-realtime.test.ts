@@ -11,37 +11,30 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CardBehaviour, felicaCard, foreignCard } from '../../simulator/vpcd/virtual-card.js';
-import { VirtualCardSlot } from '../../simulator/vpcd/virtual-card-slot.js';
+import type { VirtualCardSlot } from '../../simulator/vpcd/virtual-card-slot.js';
 import { TeikiProcess } from '../helpers/cli.js';
-import { PCSCD_HOOK_TIMEOUT_MS, type Pcscd, startPcscd, VPCD_PORTS, VPCD_READERS } from '../helpers/pcscd.js';
-import { importSample, makeWorkdir, type Workdir, writeCurrentPasses } from '../helpers/workdir.js';
+import type { Pcscd } from '../helpers/pcscd.js';
+import { startVpcdDaemonRig, VPCD_RIG_HOOK_TIMEOUT_MS, type VpcdDaemonRig } from '../helpers/vpcd-daemon.js';
+import type { Workdir } from '../helpers/workdir.js';
 
 const STEPS = 60;
 const RESTARTS = 2;
 const DECIDE_MS = 1000;
 
+let rig: VpcdDaemonRig;
 let pcscd: Pcscd;
 let w: Workdir;
-let slots: VirtualCardSlot[] = [];
+let slots: readonly VirtualCardSlot[] = [];
 let proc: TeikiProcess | null = null;
 
 beforeAll(async () => {
-  pcscd = await startPcscd();
-  w = makeWorkdir({
-    readers: [
-      { driver: 'pcsc', match: VPCD_READERS[0], role: 'boarding' },
-      { driver: 'pcsc', match: VPCD_READERS[1], role: 'alighting' },
-    ],
-  });
-  await importSample(w, { passes: writeCurrentPasses(w) });
-  slots = VPCD_PORTS.map((port) => new VirtualCardSlot({ port }));
-}, PCSCD_HOOK_TIMEOUT_MS + 60_000);
+  rig = await startVpcdDaemonRig();
+  ({ pcscd, w, slots } = rig);
+}, VPCD_RIG_HOOK_TIMEOUT_MS);
 
 afterAll(async () => {
   proc?.kill('SIGKILL');
-  for (const s of slots) await s.close();
-  await pcscd?.close();
-  w?.cleanup();
+  await rig?.close();
 }, 30_000);
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

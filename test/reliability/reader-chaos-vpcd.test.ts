@@ -27,22 +27,18 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mulberry32 } from '../../simulator/generate-passes.js';
 import {
   type CardBehaviour,
   felicaCard,
   foreignCard,
   type VirtualCard,
 } from '../../simulator/vpcd/virtual-card.js';
-import { VirtualCardSlot } from '../../simulator/vpcd/virtual-card-slot.js';
+import type { VirtualCardSlot } from '../../simulator/vpcd/virtual-card-slot.js';
 import { runTeiki, TeikiProcess } from '../helpers/cli.js';
-import { PCSCD_HOOK_TIMEOUT_MS, type Pcscd, startPcscd, VPCD_PORTS, VPCD_READERS } from '../helpers/pcscd.js';
-import {
-  DESIGN_IDM,
-  importSample,
-  makeWorkdir,
-  type Workdir,
-  writeCurrentPasses,
-} from '../helpers/workdir.js';
+import { type Pcscd, VPCD_READERS } from '../helpers/pcscd.js';
+import { startVpcdDaemonRig, VPCD_RIG_HOOK_TIMEOUT_MS, type VpcdDaemonRig } from '../helpers/vpcd-daemon.js';
+import { DESIGN_IDM, type Workdir } from '../helpers/workdir.js';
 
 const STEPS = Number(process.env.TEIKI_CHAOS_STEPS ?? 10_000);
 const RESTARTS = 10;
@@ -64,18 +60,6 @@ const STEP_WEIGHTS = [
 type Step = (typeof STEP_WEIGHTS)[number][0];
 const SWS = ['6A81', '6300', '6F00', '6982', '6A82'] as const;
 
-/** mulberry32, as reader-chaos-fake.test.ts: a failing run can be replayed with its seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function pick(random: () => number): Step {
   const total = STEP_WEIGHTS.reduce((s, [, w]) => s + w, 0);
   let x = random() * total;
@@ -86,31 +70,26 @@ function pick(random: () => number): Step {
   return 'good';
 }
 
+let rig: VpcdDaemonRig;
 let pcscd: Pcscd;
 let w: Workdir;
-let slots: VirtualCardSlot[] = [];
+let slots: readonly VirtualCardSlot[] = [];
 let proc: TeikiProcess | null = null;
 
 beforeAll(async () => {
-  pcscd = await startPcscd({ speed: SPEED });
-  w = makeWorkdir({
-    readers: [
-      { driver: 'pcsc', match: VPCD_READERS[0], role: 'boarding' },
-      { driver: 'pcsc', match: VPCD_READERS[1], role: 'alighting' },
-    ],
+  rig = await startVpcdDaemonRig({
+    speed: SPEED,
     // `card removed mid-read` is a debug line: a pull is normal, not worth an operator's attention.
-    log: { level: 'debug' },
+    config: { log: { level: 'debug' } },
+    // No gap of the slot's own: each step waits for pcscd's log to show the card gone instead.
+    slot: { minGapMs: 0 },
   });
-  await importSample(w, { passes: writeCurrentPasses(w) });
-  // No gap of the slot's own: each step waits for pcscd's log to show the card gone instead.
-  slots = VPCD_PORTS.map((port) => new VirtualCardSlot({ port, minGapMs: 0 }));
-}, PCSCD_HOOK_TIMEOUT_MS + 60_000);
+  ({ pcscd, w, slots } = rig);
+}, VPCD_RIG_HOOK_TIMEOUT_MS);
 
 afterAll(async () => {
   proc?.kill('SIGKILL');
-  for (const s of slots) await s.close();
-  await pcscd?.close();
-  w?.cleanup();
+  await rig?.close();
 }, 30_000);
 
 /** Counts pcscd's own "Card Removed From <reader>" lines per vpcd slot. */
@@ -171,7 +150,7 @@ function pcscdThreads(): string {
 describe('reader chaos through pcscd + vpcd, 10,000 steps', () => {
   it(`survives ${STEPS} seeded steps of pulls, error words, drops and ${RESTARTS} pcscd restarts, deciding every good tap within 1 s`, async () => {
     const seed = Number(process.env.TEIKI_CHAOS_SEED ?? Date.now() % 1_000_000);
-    const random = prng(seed);
+    const random = mulberry32(seed);
     console.log(`reader-chaos-vpcd: seed ${seed} (TEIKI_CHAOS_SEED=${seed} replays this run)`);
     const started = Date.now();
     const removals = new RemovalWatch(pcscd);

@@ -12,7 +12,13 @@ import { type AttachedUnit, attachDisplayUnit } from '../../simulator/display-un
 import { felicaCard, foreignCard } from '../../simulator/vpcd/virtual-card.js';
 import { VirtualCardSlot } from '../../simulator/vpcd/virtual-card-slot.js';
 import { runTeiki, TeikiProcess } from '../helpers/cli.js';
-import { PCSCD_HOOK_TIMEOUT_MS, type Pcscd, startPcscd, VPCD_PORTS, VPCD_READERS } from '../helpers/pcscd.js';
+import {
+  PCSCD_HOOK_TIMEOUT_MS,
+  type Pcscd,
+  startPcscd,
+  VPCD_PORTS,
+  VPCD_READERS_CONFIG,
+} from '../helpers/pcscd.js';
 import { disposeAllPtys, openPtyPair, type PtyPair } from '../helpers/pty.js';
 import {
   DESIGN_IDM,
@@ -86,10 +92,7 @@ beforeAll(async () => {
   displayPty = await openPtyPair();
   stopsPty = await openPtyPair();
   w = makeWorkdir({
-    readers: [
-      { driver: 'pcsc', match: VPCD_READERS[0], role: 'boarding' },
-      { driver: 'pcsc', match: VPCD_READERS[1], role: 'alighting' },
-    ],
+    readers: VPCD_READERS_CONFIG,
     display: { driver: 'serial', path: displayPty.a, encoding: 'shift_jis' },
     stop_source: { driver: 'serial', path: stopsPty.a },
   });

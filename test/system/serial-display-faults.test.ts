@@ -11,21 +11,11 @@ import {
   type AttachOptions,
   attachDisplayUnit,
 } from '../../simulator/display-unit/attach.js';
+import { mulberry32 } from '../../simulator/generate-passes.js';
 import { FULL_SCREEN } from '../contract/driver-display.contract.js';
 import { disposeAllPtys, eventually, openPtyPair, pause } from '../helpers/pty.js';
 
 afterAll(disposeAllPtys);
-
-/** mulberry32: a seeded generator, so a fault run is the same run every time. */
-function seeded(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const screen = (i: number): VerdictScreen => ({ ...FULL_SCREEN, excess: i, headline: `差額 ¥${i}` });
 
@@ -58,7 +48,7 @@ describe('display retries on a real pty', () => {
   }
 
   it('delivers every verdict once through lost, damaged and refused answers', async () => {
-    const r = await rig({ dropAcks: 0.25, corrupt: 0.15, nak: 0.15, random: seeded(7) }, {});
+    const r = await rig({ dropAcks: 0.25, corrupt: 0.15, nak: 0.15, random: mulberry32(7) }, {});
     for (let i = 0; i < 10; i++) {
       r.display.showVerdict(screen(i));
       await eventually(() => r.unit.state.verdict?.excess === i, `verdict ${i}`);
