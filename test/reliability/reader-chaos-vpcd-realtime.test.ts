@@ -17,7 +17,7 @@ import type { Pcscd } from '../helpers/pcscd.js';
 import { startVpcdDaemonRig, VPCD_RIG_HOOK_TIMEOUT_MS, type VpcdDaemonRig } from '../helpers/vpcd-daemon.js';
 import type { Workdir } from '../helpers/workdir.js';
 
-const STEPS = 60;
+const STEPS = 36;
 const RESTARTS = 2;
 const DECIDE_MS = 1000;
 
