@@ -136,6 +136,7 @@ class RemovalWatch {
   }
 }
 
+/** Where each pcscd thread waits in the kernel (wchan): a failure message tells a stuck pcscd from a stuck daemon. */
 function pcscdThreads(): string {
   try {
     const pid = pcscd.pid;
