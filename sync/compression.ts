@@ -1,5 +1,13 @@
 import { promisify } from 'node:util';
-import { brotliCompress, brotliDecompress, constants, gunzip, gzip } from 'node:zlib';
+import {
+  brotliCompress,
+  brotliDecompress,
+  brotliDecompressSync,
+  constants,
+  gunzip,
+  gunzipSync,
+  gzip,
+} from 'node:zlib';
 import type { Compression } from './schemas/manifest.js';
 
 /**
@@ -23,8 +31,19 @@ export function compress(data: Buffer, kind: Compression): Promise<Buffer> {
   });
 }
 
+const bounded = (maxOutput: number) => ({ maxOutputLength: Math.max(1, maxOutput) });
+
 /** Decompresses at most `maxOutput` bytes; zlib stops (RangeError) rather than allocate more. */
 export function decompress(data: Uint8Array, kind: Compression, maxOutput: number): Promise<Buffer> {
-  const options = { maxOutputLength: Math.max(1, maxOutput) };
-  return kind === 'gzip' ? gunzipAsync(data, options) : unbrotliAsync(data, options);
+  return kind === 'gzip' ? gunzipAsync(data, bounded(maxOutput)) : unbrotliAsync(data, bounded(maxOutput));
+}
+
+/**
+ * The same on the calling thread, for a thread that must not hand the work to the pool (the
+ * bus's low-priority list-sync worker, snapshot-unpack.ts). Never on the main thread.
+ */
+export function decompressHere(data: Uint8Array, kind: Compression, maxOutput: number): Buffer {
+  return kind === 'gzip'
+    ? gunzipSync(data, bounded(maxOutput))
+    : brotliDecompressSync(data, bounded(maxOutput));
 }

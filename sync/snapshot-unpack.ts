@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
-import { brotliDecompressSync, gunzipSync } from 'node:zlib';
-import { decompress } from './compression.js';
+import { decompress, decompressHere } from './compression.js';
 import { checkExpiry } from './freshness.js';
 import { SyncRejection } from './rejection.js';
 import { describeIssues } from './schemas/common.js';
@@ -59,11 +58,6 @@ export function verifyChunk(manifest: Manifest, index: number, bytes: Uint8Array
   }
 }
 
-function inflateSync(data: Uint8Array, kind: Manifest['compression'], maxOutput: number): Buffer {
-  const options = { maxOutputLength: Math.max(1, maxOutput) };
-  return kind === 'gzip' ? gunzipSync(data, options) : brotliDecompressSync(data, options);
-}
-
 /** Verified, decompressed bytes of one chunk (`here`: on this thread, see inflateOnThisThread). */
 export async function openChunk(
   manifest: Manifest,
@@ -76,7 +70,7 @@ export async function openChunk(
   let raw: Buffer;
   try {
     raw = here
-      ? inflateSync(bytes, manifest.compression, info.raw_bytes)
+      ? decompressHere(bytes, manifest.compression, info.raw_bytes)
       : await decompress(bytes, manifest.compression, info.raw_bytes);
   } catch (cause) {
     throw new SyncRejection(

@@ -122,27 +122,26 @@ export class Daemon {
 
     const listPath = join(c.data_dir, 'list.sqlite');
     const recordsPath = join(c.data_dir, 'records.sqlite');
+    let stores: { list: ListStore; records: RecordStore };
     try {
       // Boarding records are personal data: the data directory is private to the service user.
       mkdirSync(c.data_dir, { recursive: true, mode: 0o700 });
-      this.#openStores(listPath, recordsPath);
+      stores = this.#openStores(listPath, recordsPath);
     } catch (err) {
       // A full disk cannot even open a WAL database: give up the reserve and try once more, so a
       // bus restarted on a full disk still decides taps, with the storage alarm on.
       if (!releaseReserve(c.data_dir)) throw new StoreOpenError(c.data_dir, err);
       this.#log.warn({ err: (err as Error).message }, 'stores did not open; released the disk reserve');
       try {
-        this.#openStores(listPath, recordsPath);
+        stores = this.#openStores(listPath, recordsPath);
       } catch (again) {
         throw new StoreOpenError(c.data_dir, again);
       }
     }
+    const { list, records } = stores;
     this.#storageLow = !ensureReserve(c.data_dir);
     if (this.#storageLow) this.#log.warn({ data_dir: c.data_dir }, 'disk full: no room for the disk reserve');
-    if (!this.#list || !this.#records) throw new StoreOpenError(c.data_dir, new Error('not opened'));
-    this.#clockBounds = clockBoundsOf(this.#list.info());
-    const list = this.#list;
-    const records = this.#records;
+    this.#clockBounds = clockBoundsOf(list.info());
 
     this.#pipeline = new TapPipeline({
       vehicle: c.vehicle,
@@ -251,18 +250,19 @@ export class Daemon {
     return null;
   }
 
-  /** Opens both stores, or neither. */
-  #openStores(listPath: string, recordsPath: string): void {
-    this.#list?.close();
-    this.#list = null;
+  /** Opens both stores, or neither (the shutdown path closes what is set here). */
+  #openStores(listPath: string, recordsPath: string): { list: ListStore; records: RecordStore } {
     const list = ListStore.open(listPath);
+    let records: RecordStore;
     try {
-      this.#records = RecordStore.open(recordsPath, this.#config.vehicle.id);
+      records = RecordStore.open(recordsPath, this.#config.vehicle.id);
     } catch (err) {
       list.close();
       throw err;
     }
     this.#list = list;
+    this.#records = records;
+    return { list, records };
   }
 
   refreshStatus(): void {

@@ -15,7 +15,13 @@ import { foreignCardScreen, verdictScreen } from '../display/screens.js';
 import type { Reason, Verdict } from '../domain/verdict.js';
 import type { Logger } from '../log/logger.js';
 import { maskCard, maskIdm } from '../log/mask.js';
-import { type ClockBounds, type ClockState, judgeClock, NO_CLOCK_BOUNDS } from '../rules/clock-trust.js';
+import {
+  type ClockBounds,
+  type ClockState,
+  clockTrusted,
+  judgeClock,
+  NO_CLOCK_BOUNDS,
+} from '../rules/clock-trust.js';
 import type { Decision, OpenTapOn } from '../rules/types.js';
 import type { CardPasses, NetworkLookup, NewRecord, StoredRecord } from '../store/types.js';
 import { DuplicateFilter } from './duplicate-filter.js';
@@ -114,7 +120,7 @@ export class TapPipeline {
           reader,
           pass_id: null,
           idm: maskIdm(idm),
-          ...(clock === 'ok' || clock === 'unchecked' ? {} : { clock }),
+          ...(clockTrusted(clock) ? {} : { clock }),
           latency_ms: ms(started),
         },
         'tap',
@@ -172,7 +178,7 @@ export class TapPipeline {
           excess: decision.excess,
           card: maskCard(decision.pass?.card_number),
           idm: maskIdm(idm),
-          ...(clock === 'ok' || clock === 'unchecked' ? {} : { clock }),
+          ...(clockTrusted(clock) ? {} : { clock }),
           latency_ms: ms(started),
         },
         'tap',

@@ -55,6 +55,12 @@ function candidates(input: DecisionInput, ctx: PassContext): Candidate[] {
   return out;
 }
 
+/** The best outcome among the card's passes and tombstones, judged on `day`. */
+function bestOn(input: DecisionInput, day: string): Candidate | undefined {
+  const { reader, operator, ride, settings } = input;
+  return bestOutcome(candidates(input, { reader, day, operator, ride, settings }), reader);
+}
+
 /**
  * The clock is outside the bounds the lists give it: dates, ride ages and tombstones cannot be
  * judged, so neither accept nor refuse. The driver checks the pass by hand; the pass shown is the
@@ -62,11 +68,8 @@ function candidates(input: DecisionInput, ctx: PassContext): Candidate[] {
  * a tap-on opens one, a tap-off closes the card's open one.
  */
 function clockInvalid(input: DecisionInput): Decision {
-  const { reader, now, settings } = input;
-  const best = bestOutcome(
-    candidates(input, { reader, day: jstDate(now), operator: input.operator, ride: input.ride, settings }),
-    reader,
-  );
+  const { reader } = input;
+  const best = bestOn(input, jstDate(input.now));
   return {
     verdict: 'attention',
     reason: 'clock_invalid',
@@ -86,11 +89,7 @@ export function decide(input: DecisionInput): Decision {
   if (reader === 'alighting' && open === null) return NO_TAP_ON;
 
   // Rule 1: a tap-off is judged with its tap-on's day, so a ride across midnight keeps its pass.
-  const day = jstDate(open === null ? now : open.at);
-  const best = bestOutcome(
-    candidates(input, { reader, day, operator: input.operator, ride: input.ride, settings }),
-    reader,
-  );
+  const best = bestOn(input, jstDate(open === null ? now : open.at));
 
   const fare = reader === 'alighting' ? input.ride.fare : null;
   const tapOn: Decision['tapOn'] =

@@ -160,16 +160,14 @@ export class ListSyncCore {
   #considerSnapshot(manifest: Manifest, retain: boolean, topic: string): void {
     const v = manifest.version;
     const d = judgeSnapshot(this.#info, manifest, this.#now);
-    const check = d.action === 'ignore' && this.#checkPending;
-    if (d.action === 'ignore' && !check) {
-      this.#fx.log.debug({ version: v }, 'snapshot already in force');
-      return;
-    }
-    if (check) {
-      this.#checkPending = false;
+    if (d.action === 'ignore') {
+      // The version in force: fetched again only for the nightly check, to compare row by row.
+      if (!this.#checkPending) {
+        this.#fx.log.debug({ version: v }, 'snapshot already in force');
+        return;
+      }
       this.#fx.log.info({ version: v }, 'nightly check: comparing the list with the depot snapshot');
-    } else if (d.action === 'accept_snapshot') this.#checkPending = false;
-    if (d.action === 'refuse') {
+    } else if (d.action === 'refuse') {
       // The retained manifest is older than a list that moved on by deltas: normal on subscribe.
       if (retain && d.rejection.code === 'rollback') {
         this.#fx.log.debug({ version: v, have: this.#info.version }, 'retained snapshot is behind the list');
@@ -178,8 +176,9 @@ export class ListSyncCore {
       this.#reject(d.rejection, topic);
       if (d.rejection.code === 'expired') this.#fx.resync('expired', this.#have());
       return;
-    }
-    if (d.action !== 'accept_snapshot' && !check) return;
+    } else if (d.action !== 'accept_snapshot') return;
+    // A snapshot to fetch: the check (if one was asked) is this one, or moot for a newer list.
+    this.#checkPending = false;
     if (this.#failed?.version === v && this.#now < this.#failed.until) {
       this.#fx.log.debug({ version: v }, 'snapshot failed recently; not fetched again yet');
       return;

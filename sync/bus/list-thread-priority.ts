@@ -45,7 +45,7 @@ export function lowerHelperThreadsPriority(nice = 10): number {
       }
     }
   } catch {
-    return lowered;
+    // No /proc: nothing (more) to lower.
   }
   return lowered;
 }
