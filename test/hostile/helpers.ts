@@ -82,6 +82,26 @@ export function cost<T>(fn: () => T): { ms: number; heapMiB: number; out: Outcom
   return { ms, heapMiB, out };
 }
 
+/**
+ * Time and peak RSS growth of one async call, sampled every 5 ms: for work whose memory is
+ * outside the JS heap (zlib buffers, file reads), which `cost` does not see.
+ */
+export async function rssCost<T>(
+  fn: () => Promise<T>,
+): Promise<{ ms: number; rssMiB: number; out: Outcome<T> }> {
+  const rss0 = process.memoryUsage().rss;
+  let peak = rss0;
+  const sampler = setInterval(() => {
+    peak = Math.max(peak, process.memoryUsage().rss);
+  }, 5);
+  const t0 = performance.now();
+  const out = await attemptAsync(fn);
+  const ms = performance.now() - t0;
+  clearInterval(sampler);
+  peak = Math.max(peak, process.memoryUsage().rss);
+  return { ms, rssMiB: (peak - rss0) / 2 ** 20, out };
+}
+
 /** Numbers for test/RELIABILITY.md: one JSON line `{"fault": …}`, as the fault tests print. */
 export function report(name: string, facts: Record<string, unknown>): void {
   process.stdout.write(`${JSON.stringify({ fault: name, ...facts })}\n`);

@@ -8,7 +8,7 @@ import { importNetworkDir } from '../../device/imports/network-import.js';
 import { importPassesFile } from '../../device/imports/passes-import.js';
 import { loadSalesExport } from '../../device/imports/sales-export.js';
 import { ListStore } from '../../device/store/list-store.js';
-import { attemptAsync, mutated, report, typedOutcome } from './helpers.js';
+import { attemptAsync, mutated, report, rssCost, typedOutcome } from './helpers.js';
 
 /**
  * Sales exports and GTFS feeds with random damage: every import either applies whole or is refused
@@ -53,6 +53,26 @@ function checkRefusal(err: Error, file: string): void {
   }
 }
 
+/** `bytes` written to dir/name; returns the path. */
+function writeTemp(name: string, bytes: string | Uint8Array): string {
+  const file = join(dir, name);
+  writeFileSync(file, bytes);
+  return file;
+}
+
+/** A fresh copy of the sample feed at dir/name, to damage. */
+function freshFeed(name: string): string {
+  const feed = join(dir, name);
+  rmSync(feed, { recursive: true, force: true });
+  cpSync(GTFS, feed, { recursive: true });
+  return feed;
+}
+
+/** An import's result, or its ImportRefusedError: any other throw fails the test. */
+async function importOrRefusal<T>(run: () => Promise<T>): Promise<T | Error> {
+  return typedOutcome(await attemptAsync(run), ImportRefusedError);
+}
+
 /** A JSON array export with the same rows as the JSONL sample. */
 function jsonArray(): Buffer {
   const lines = readFileSync(join(DATA, 'passes-sample.jsonl'), 'utf8').split('\n').filter(Boolean);
@@ -81,12 +101,8 @@ describe('hostile sales exports', () => {
           // Start each run from the same list.
           await importPassesFile(store, join(DATA, 'passes-sample.csv'));
           const before = fingerprint();
-          const file = join(dir, name);
-          writeFileSync(file, bytes);
-          const out = typedOutcome(
-            await attemptAsync(() => importPassesFile(store, file)),
-            ImportRefusedError,
-          );
+          const file = writeTemp(name, bytes);
+          const out = await importOrRefusal(() => importPassesFile(store, file));
           if (out instanceof Error) {
             checkRefusal(out, file);
             const { appliedAt: _a, ...info } = before.info;
@@ -122,12 +138,8 @@ describe('hostile sales exports', () => {
           fc.constantFrom('x.csv', 'x.jsonl', 'x.json', 'x.txt'),
           async (bytes, name) => {
             const before = fingerprint();
-            const file = join(dir, name);
-            writeFileSync(file, bytes);
-            const out = typedOutcome(
-              await attemptAsync(() => importPassesFile(store, file)),
-              ImportRefusedError,
-            );
+            const file = writeTemp(name, bytes);
+            const out = await importOrRefusal(() => importPassesFile(store, file));
             if (out instanceof Error) {
               checkRefusal(out, file);
               expect(fingerprint().passes).toEqual(before.passes);
@@ -155,29 +167,20 @@ describe('records that never end are refused without holding them', () => {
   it.each(cases)(
     '%s (32 MiB): refused at its line, in bounded time and memory',
     async (what, name, text) => {
-      const file = join(dir, name);
-      writeFileSync(file, text());
+      const file = writeTemp(name, text());
       const before = fingerprint();
-      const rss0 = process.memoryUsage().rss;
-      let peak = rss0;
-      const sampler = setInterval(() => {
-        peak = Math.max(peak, process.memoryUsage().rss);
-      }, 5);
-      const t0 = performance.now();
-      const out = typedOutcome(await attemptAsync(() => importPassesFile(store, file)), ImportRefusedError);
-      clearInterval(sampler);
-      const ms = performance.now() - t0;
+      const { ms, rssMiB, out: outcome } = await rssCost(() => importPassesFile(store, file));
+      const out = typedOutcome(outcome, ImportRefusedError);
       expect(out).toBeInstanceOf(ImportRefusedError);
       checkRefusal(out as Error, file);
       expect((out as Error).message).toMatch(/longer than/);
       expect(fingerprint().passes).toEqual(before.passes);
-      const growth = (peak - rss0) / 2 ** 20;
       // Before the bound: 64 MiB took 7.6 s and 624 MiB (quadratic). Bounded generously here.
-      expect(growth).toBeLessThan(200);
+      expect(rssMiB).toBeLessThan(200);
       report(`endless record ${what}`, {
         bytes: big,
         ms: Math.round(ms),
-        rss_growth_mib: Math.round(growth),
+        rss_growth_mib: Math.round(rssMiB),
       });
     },
     TIMEOUT,
@@ -191,7 +194,6 @@ describe('hostile GTFS feeds', () => {
     async () => {
       let refused = 0;
       let applied = 0;
-      const feed = join(dir, 'feed');
       await fc.assert(
         fc.asyncProperty(
           fc
@@ -200,13 +202,9 @@ describe('hostile GTFS feeds', () => {
           async ([name, bytes]) => {
             await importNetworkDir(store, GTFS);
             const before = fingerprint();
-            rmSync(feed, { recursive: true, force: true });
-            cpSync(GTFS, feed, { recursive: true });
+            const feed = freshFeed('feed');
             writeFileSync(join(feed, name), bytes);
-            const out = typedOutcome(
-              await attemptAsync(() => importNetworkDir(store, feed)),
-              ImportRefusedError,
-            );
+            const out = await importOrRefusal(() => importNetworkDir(store, feed));
             if (out instanceof Error) {
               checkRefusal(out, feed);
               expect(fingerprint().network).toEqual(before.network);
@@ -224,16 +222,14 @@ describe('hostile GTFS feeds', () => {
   it(
     'a GTFS file with a record that never ends (32 MiB): refused at its line, network untouched',
     async () => {
-      const feed = join(dir, 'feed3');
-      rmSync(feed, { recursive: true, force: true });
-      cpSync(GTFS, feed, { recursive: true });
+      const feed = freshFeed('feed3');
       writeFileSync(
         join(feed, 'stop_times.txt'),
         `${readFileSync(join(GTFS, 'stop_times.txt'), 'utf8')}"${'9'.repeat(32 * 2 ** 20)}`,
       );
       const before = fingerprint();
       const t0 = performance.now();
-      const out = typedOutcome(await attemptAsync(() => importNetworkDir(store, feed)), ImportRefusedError);
+      const out = await importOrRefusal(() => importNetworkDir(store, feed));
       const ms = performance.now() - t0;
       expect(out).toBeInstanceOf(ImportRefusedError);
       checkRefusal(out as Error, feed);
@@ -247,7 +243,6 @@ describe('hostile GTFS feeds', () => {
   it(
     'a required file replaced by random bytes or removed',
     async () => {
-      const feed = join(dir, 'feed2');
       await fc.assert(
         fc.asyncProperty(
           fc.constantFrom(...files),
@@ -255,14 +250,10 @@ describe('hostile GTFS feeds', () => {
           fc.boolean(),
           async (name, bytes, remove) => {
             const before = fingerprint();
-            rmSync(feed, { recursive: true, force: true });
-            cpSync(GTFS, feed, { recursive: true });
+            const feed = freshFeed('feed2');
             if (remove) rmSync(join(feed, name));
             else writeFileSync(join(feed, name), bytes);
-            const out = typedOutcome(
-              await attemptAsync(() => importNetworkDir(store, feed)),
-              ImportRefusedError,
-            );
+            const out = await importOrRefusal(() => importNetworkDir(store, feed));
             if (out instanceof Error) {
               checkRefusal(out, feed);
               expect(fingerprint().network).toEqual(before.network);

@@ -17,8 +17,14 @@ import {
 import { SyncRejection } from '../../sync/rejection.js';
 import { pinKeys, signBytes, signPayload } from '../../sync/signing.js';
 import { parseTopic } from '../../sync/topics.js';
-import { DAY, NOW, passRow } from '../unit/sync/fixtures.js';
-import { rows, signedDelta, signedSnapshot } from '../unit/sync/list-fixtures.js';
+import { NOW, passRow, wireRecord } from '../unit/sync/fixtures.js';
+import {
+  deltaBody,
+  oneChunkManifest,
+  rows,
+  signedDelta,
+  signedSnapshot,
+} from '../unit/sync/list-fixtures.js';
 import { attempt, cost, mutated, RUNS, report, syncOutcome } from './helpers.js';
 
 /**
@@ -38,23 +44,6 @@ const decoders: Array<[string, (b: Uint8Array) => unknown]> = [
   ['ack', parseAck],
   ['resync', parseResync],
 ];
-
-const record = {
-  event_id: 'e-1',
-  seq: 1,
-  at: NOW,
-  idm: '0114b3a1c2d3e4f5',
-  reader: 'boarding',
-  route: '81',
-  trip: null,
-  stop: 'matsue-sta',
-  verdict: 'accept',
-  reason: 'ok',
-  pass_id: 'P1',
-  fare: null,
-  excess: null,
-  tap_on_event_id: null,
-} as const;
 
 async function validMessages(): Promise<Record<string, Buffer>> {
   const snap = await signedSnapshot(depot.privateKey, 7, rows(30), { now: NOW });
@@ -79,7 +68,7 @@ async function validMessages(): Promise<Record<string, Buffer>> {
       sent_at: at,
       first_seq: 1,
       last_seq: 2,
-      records: [record, { ...record, event_id: 'e-2', seq: 2 }],
+      records: [wireRecord(1, { at: NOW }), wireRecord(2, { at: NOW })],
     }),
     ack: encodeAck({
       type: 'ack',
@@ -238,22 +227,7 @@ describe('hostile MQTT payloads: only typed refusals', () => {
 });
 
 describe('huge length claims are refused before allocation', () => {
-  const base = {
-    type: 'manifest',
-    version: 9,
-    created_at: at,
-    expires_at: new Date(NOW + DAY).toISOString(),
-    network_version: null,
-    format: 'jsonl',
-    compression: 'gzip',
-    chunk_count: 1,
-    entries: 1,
-    passes: 1,
-    total_bytes: 100,
-    raw_bytes: 100,
-    sha256: '0'.repeat(64),
-    chunks: [{ sha256: '0'.repeat(64), bytes: 100, raw_bytes: 100, entries: 1 }],
-  };
+  const base = oneChunkManifest(Buffer.alloc(100), 100);
   const chunk = base.chunks[0]!;
   const claims: Array<[string, Record<string, unknown>]> = [
     ['10^12 bytes', { total_bytes: 1e12, chunks: [{ ...chunk, bytes: 1e12 }] }],
@@ -276,17 +250,7 @@ describe('huge length claims are refused before allocation', () => {
   });
 
   it('a delta listing a million removals inside 8 MiB: too_large, items never walked one by one', () => {
-    const delta = {
-      type: 'delta',
-      from_version: 1,
-      to_version: 2,
-      created_at: at,
-      expires_at: new Date(NOW + DAY).toISOString(),
-      network_version: null,
-      upserts: [],
-      removals: new Array(1_000_000).fill('P'),
-      card_changes: [],
-    };
+    const delta = deltaBody(1, { now: NOW, removals: new Array(1_000_000).fill('P') });
     const signed = signPayload(delta, depot.privateKey);
     expect(signed.byteLength).toBeLessThan(LIMITS.deltaMessageBytes);
     const c = cost(() => openDelta(signed, pinned));

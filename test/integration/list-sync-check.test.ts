@@ -1,9 +1,7 @@
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { publishExport } from '../../sync/depot/publish-export.js';
 import { type Mosquitto, startMosquitto } from '../helpers/mosquitto.js';
-import { csvRow, HEADER, idmOf } from '../unit/sync/depot-fixtures.js';
+import { csvRow, idmOf } from '../unit/sync/depot-fixtures.js';
 import {
   depotKeys,
   SAMPLE_GTFS,
@@ -12,6 +10,7 @@ import {
   type TestBus,
   type TestDepot,
   tempDir,
+  writeExport,
 } from './list-sync-harness.js';
 
 /**
@@ -31,9 +30,8 @@ beforeAll(async () => {
   broker = await startMosquitto({ tls: true, vehicles: ['bus-101'] });
   bus = await startBus(broker, { vehicle: 'bus-101', dir: tmp.dir, keys: [keys.publicPem] });
   depot = await startDepot(broker, { dir: tmp.dir, key: keys.privateKey });
-  const file = join(tmp.dir, 'day1.csv');
   const rows = Array.from({ length: 40 }, (_, i) => csvRow(i, i === 6 ? { status: 'refunded' } : {}));
-  writeFileSync(file, `${[HEADER, ...rows].join('\n')}\n`);
+  const file = writeExport(tmp.dir, 'day1.csv', rows);
   const summary = await publishExport(depot.ctx, { passesFile: file, networkDir: SAMPLE_GTFS, full: true });
   version = summary.version;
   await bus.waitVersion(version);

@@ -1,9 +1,7 @@
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { publishExport } from '../../sync/depot/publish-export.js';
 import { type Mosquitto, startMosquitto } from '../helpers/mosquitto.js';
-import { csvRow, HEADER, idmOf } from '../unit/sync/depot-fixtures.js';
+import { csvRow, idmOf } from '../unit/sync/depot-fixtures.js';
 import {
   depotKeys,
   SAMPLE_GTFS,
@@ -12,6 +10,7 @@ import {
   type TestBus,
   type TestDepot,
   tempDir,
+  writeExport,
 } from './list-sync-harness.js';
 
 /**
@@ -25,11 +24,6 @@ let broker: Mosquitto;
 let bus: TestBus;
 let depot: TestDepot;
 
-const exportFile = (name: string, lines: string[]) => {
-  const file = join(tmp.dir, name);
-  writeFileSync(file, `${[HEADER, ...lines].join('\n')}\n`);
-  return file;
-};
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 
 beforeAll(async () => {
@@ -49,7 +43,8 @@ describe('list sync over mosquitto', () => {
   it('applies a published snapshot, and taps are decided by it', async () => {
     expect(bus.tap(idmOf(1))).toMatchObject({ verdict: 'reject', reason: 'no_pass' });
     const summary = await publishExport(depot.ctx, {
-      passesFile: exportFile(
+      passesFile: writeExport(
+        tmp.dir,
         'day1.csv',
         range(40).map((i) => csvRow(i)),
       ),
@@ -75,7 +70,7 @@ describe('list sync over mosquitto', () => {
           : csvRow(i),
     );
     const summary = await publishExport(depot.ctx, {
-      passesFile: exportFile('day2.csv', next),
+      passesFile: writeExport(tmp.dir, 'day2.csv', next),
       networkDir: SAMPLE_GTFS,
     });
     expect(summary).toMatchObject({ kind: 'delta', delta: { upserts: 2, card_changes: 1 } });
@@ -98,11 +93,11 @@ describe('list sync over mosquitto', () => {
           : csvRow(i),
     );
     const a = await publishExport(depot.ctx, {
-      passesFile: exportFile('day3.csv', next),
+      passesFile: writeExport(tmp.dir, 'day3.csv', next),
       networkDir: SAMPLE_GTFS,
     });
     const b = await publishExport(depot.ctx, {
-      passesFile: exportFile('day4.csv', next.slice(0, 39)),
+      passesFile: writeExport(tmp.dir, 'day4.csv', next.slice(0, 39)),
       networkDir: SAMPLE_GTFS,
     });
     await bus.comeBack();

@@ -1,5 +1,3 @@
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { silentLogger } from '../../device/log/logger.js';
 import { republishSnapshot } from '../../sync/depot/publish-changes.js';
@@ -7,7 +5,7 @@ import { publishExport } from '../../sync/depot/publish-export.js';
 import { ResyncResponder } from '../../sync/depot/resync-responder.js';
 import { topics } from '../../sync/topics.js';
 import { type Mosquitto, startMosquitto } from '../helpers/mosquitto.js';
-import { csvRow, HEADER, idmOf } from '../unit/sync/depot-fixtures.js';
+import { csvRow, idmOf } from '../unit/sync/depot-fixtures.js';
 import { signedDelta } from '../unit/sync/list-fixtures.js';
 import {
   depotKeys,
@@ -17,6 +15,7 @@ import {
   type TestBus,
   type TestDepot,
   tempDir,
+  writeExport,
 } from './list-sync-harness.js';
 
 /**
@@ -68,8 +67,11 @@ describe('a bus that missed more deltas than the broker queues', () => {
   it('finds the gap, asks for a resync and applies the snapshot that answers it', {
     timeout: 90_000,
   }, async () => {
-    const file = join(tmp.dir, 'a.csv');
-    writeFileSync(file, `${[HEADER, ...Array.from({ length: 10 }, (_, i) => csvRow(i))].join('\n')}\n`);
+    const file = writeExport(
+      tmp.dir,
+      'a.csv',
+      Array.from({ length: 10 }, (_, i) => csvRow(i)),
+    );
     await publishExport(depot.ctx, { passesFile: file, networkDir: SAMPLE_GTFS });
     await bus.waitVersion(1);
     await bus.goOffline();

@@ -5,7 +5,7 @@
  * list file. The depot publishes in-process through sync/depot (the CLI runs in list-sync-cli).
  */
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { MqttClient } from 'mqtt';
@@ -26,6 +26,7 @@ import {
   type PublishSettings,
 } from '../../sync/depot/publish-context.js';
 import { connectMqtt, type Mosquitto } from '../helpers/mosquitto.js';
+import { HEADER } from '../unit/sync/depot-fixtures.js';
 
 export const SAMPLE_GTFS = resolve(import.meta.dirname, '../../simulator/data/gtfs-matsue');
 /** A weekday in the passes' validity, at Matsue station on route 81 (sample network). */
@@ -36,6 +37,13 @@ export const SESSION = { sessionExpiryInterval: 3600 };
 export function tempDir(prefix: string): { dir: string; cleanup: () => void } {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** A sales export (HEADER, then `lines`) at dir/name, for publishExport; returns its path. */
+export function writeExport(dir: string, name: string, lines: readonly string[]): string {
+  const file = join(dir, name);
+  writeFileSync(file, `${[HEADER, ...lines].join('\n')}\n`);
+  return file;
 }
 
 export function depotKeys(): { privateKey: KeyObject; publicPem: string } {

@@ -1,10 +1,8 @@
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { publishExport } from '../../sync/depot/publish-export.js';
 import { topics } from '../../sync/topics.js';
 import { type Mosquitto, startMosquitto } from '../helpers/mosquitto.js';
-import { csvRow, HEADER, idmOf } from '../unit/sync/depot-fixtures.js';
+import { csvRow, idmOf } from '../unit/sync/depot-fixtures.js';
 import { DAY } from '../unit/sync/fixtures.js';
 import { depotKey, rows, signedDelta, signedSnapshot } from '../unit/sync/list-fixtures.js';
 import {
@@ -15,6 +13,7 @@ import {
   type TestBus,
   type TestDepot,
   tempDir,
+  writeExport,
 } from './list-sync-harness.js';
 
 /**
@@ -58,15 +57,10 @@ beforeAll(async () => {
     if (topic === topics.resync('bus-101')) resyncs.push(payload.toString());
   });
   await depot.client.subscribeAsync(topics.allResync, { qos: 1 });
-  const file = (name: string, lines: string[]) => {
-    const path = join(tmp.dir, name);
-    writeFileSync(path, `${[HEADER, ...lines].join('\n')}\n`);
-    return path;
-  };
   const all = Array.from({ length: 20 }, (_, i) => csvRow(i));
-  await publishExport(depot.ctx, { passesFile: file('a.csv', all), networkDir: SAMPLE_GTFS });
+  await publishExport(depot.ctx, { passesFile: writeExport(tmp.dir, 'a.csv', all), networkDir: SAMPLE_GTFS });
   all[2] = csvRow(2, { status: 'refunded' });
-  await publishExport(depot.ctx, { passesFile: file('b.csv', all), networkDir: SAMPLE_GTFS });
+  await publishExport(depot.ctx, { passesFile: writeExport(tmp.dir, 'b.csv', all), networkDir: SAMPLE_GTFS });
   await bus.waitVersion(2);
 });
 

@@ -22,7 +22,7 @@ import { unpackSnapshot } from '../../sync/snapshot-unpack.js';
 import { topics } from '../../sync/topics.js';
 import { judgeDelta, judgeSnapshot } from '../../sync/version-guard.js';
 import { connectMqtt, type Mosquitto, startMosquitto, type TlsIdentity } from '../helpers/mosquitto.js';
-import { DAY, entries } from '../unit/sync/fixtures.js';
+import { DAY, entries, wireRecord } from '../unit/sync/fixtures.js';
 
 /**
  * Sync over a real mosquitto with TLS client certificates and the sync ACL: what the broker
@@ -205,24 +205,7 @@ describe('sync over mosquitto with TLS client certificates', () => {
       sent_at: new Date().toISOString(),
       first_seq: 1,
       last_seq: 1,
-      records: [
-        {
-          event_id: 'e-1',
-          seq: 1,
-          at: Date.now(),
-          idm: '0114b3a1c2d3e4f5',
-          reader: 'boarding',
-          route: '81',
-          trip: null,
-          stop: 'matsue-sta',
-          verdict: 'accept',
-          reason: 'ok',
-          pass_id: 'P1',
-          fare: null,
-          excess: null,
-          tap_on_event_id: null,
-        },
-      ],
+      records: [wireRecord(1, { event_id: 'e-1', at: Date.now() })],
     });
     const control = nextMessage(depot, (t) => t === topics.records('bus-101'));
     await bus.publishAsync(topics.records('bus-101'), own, { qos: 1 });

@@ -1,4 +1,6 @@
+import type { NewRecord } from '../../../device/store/types.js';
 import type { SnapshotEntry, WireRow } from '../../../sync/schemas/entries.js';
+import type { WireRecord } from '../../../sync/schemas/records.js';
 
 /** A sales row as the depot would send it (sync keeps rows generic; the bus validates them). */
 export function passRow(i: number): WireRow {
@@ -33,3 +35,28 @@ export function* entries(count: number, changes = 0): Generator<SnapshotEntry> {
 
 export const NOW = Date.parse('2026-04-01T03:00:00Z');
 export const DAY = 86_400_000;
+
+/** What the test taps share: an accepted boarding on pass P1 at Matsue station, route 81. */
+const BOARDING = {
+  idm: '0114b3a1c2d3e4f5',
+  reader: 'boarding',
+  route: '81',
+  trip: null,
+  stop: 'matsue-sta',
+  verdict: 'accept',
+  reason: 'ok',
+  pass_id: 'P1',
+  fare: null,
+  excess: null,
+  tap_on_event_id: null,
+} as const;
+
+/** That tap as the bus commits it to its record store. */
+export function tapRecord(at: number, o: Partial<NewRecord> = {}): NewRecord {
+  return { at, ...BOARDING, ...o };
+}
+
+/** That tap as a bus uploads it in a records batch: event `ev-<seq>`, one second per seq. */
+export function wireRecord(seq: number, o: Partial<WireRecord> = {}): WireRecord {
+  return { event_id: `ev-${seq}`, seq, at: Date.UTC(2026, 3, 1, 0, 0, seq), ...BOARDING, ...o };
+}

@@ -1,9 +1,9 @@
 /**
  * Signed list messages for the list-sync tests: snapshots and deltas made the way the depot makes
- * them (packSnapshotToMemory, encodeManifest, encodeDelta), plus a recorder of SyncEffects and
- * timers that move only when told.
+ * them (packSnapshotToMemory, encodeManifest, encodeDelta), unsigned ones for the schema and
+ * hostile-input tests, plus a recorder of SyncEffects and timers that move only when told.
  */
-import { generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { createHash, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import type { Pass } from '../../../device/domain/pass.js';
 import type {
   ListApplied,
@@ -16,9 +16,9 @@ import type {
 import { encodeDelta, encodeManifest } from '../../../sync/messages.js';
 import type { Delta } from '../../../sync/schemas/delta.js';
 import type { SnapshotEntry, WireRow } from '../../../sync/schemas/entries.js';
-import type { Manifest } from '../../../sync/schemas/manifest.js';
+import type { Compression, Manifest } from '../../../sync/schemas/manifest.js';
 import { packSnapshotToMemory } from '../../../sync/snapshot.js';
-import { DAY, passRow } from './fixtures.js';
+import { DAY, NOW, passRow } from './fixtures.js';
 
 export function depotKey(): { privateKey: KeyObject; publicPem: string } {
   const { privateKey, publicKey } = generateKeyPairSync('ed25519');
@@ -48,31 +48,65 @@ export async function signedSnapshot(
   return { manifest, chunks, signed: encodeManifest(manifest, key) };
 }
 
-export function signedDelta(
-  key: KeyObject,
-  from: number,
-  o: {
-    now: number;
-    upserts?: readonly (WireRow | Pass)[];
-    removals?: string[];
-    cardChanges?: Delta['card_changes'];
-    expiresIn?: number;
-  },
-): Buffer {
-  return encodeDelta(
-    {
-      type: 'delta',
-      from_version: from,
-      to_version: from + 1,
-      created_at: new Date(o.now - 60_000).toISOString(),
-      expires_at: new Date(o.now + (o.expiresIn ?? 2 * DAY)).toISOString(),
-      network_version: 'gtfs-test',
-      upserts: (o.upserts ?? []).map((r) => ({ ...r })),
-      removals: o.removals ?? [],
-      card_changes: o.cardChanges ?? [],
-    },
-    key,
-  );
+export interface DeltaOptions {
+  now: number;
+  upserts?: readonly (WireRow | Pass)[];
+  removals?: string[];
+  cardChanges?: Delta['card_changes'];
+  expiresIn?: number;
+}
+
+/** The delta from `from` to `from + 1`, unsigned: signPayload it to sign what encodeDelta would refuse. */
+export function deltaBody(from: number, o: DeltaOptions): Delta {
+  return {
+    type: 'delta',
+    from_version: from,
+    to_version: from + 1,
+    created_at: new Date(o.now - 60_000).toISOString(),
+    expires_at: new Date(o.now + (o.expiresIn ?? 2 * DAY)).toISOString(),
+    network_version: 'gtfs-test',
+    upserts: (o.upserts ?? []).map((r) => ({ ...r })),
+    removals: o.removals ?? [],
+    card_changes: o.cardChanges ?? [],
+  };
+}
+
+export function signedDelta(key: KeyObject, from: number, o: DeltaOptions): Buffer {
+  return encodeDelta(deltaBody(from, o), key);
+}
+
+/**
+ * A manifest for one chunk of `chunk`'s bytes, hashed right, claiming it inflates to `rawBytes`:
+ * for chunks the packer would never make (bombs, corrupt or oversized claims).
+ */
+export function oneChunkManifest(
+  chunk: Uint8Array,
+  rawBytes: number,
+  compression: Compression = 'gzip',
+): Manifest {
+  return {
+    type: 'manifest',
+    version: 3,
+    created_at: new Date(NOW - 60_000).toISOString(),
+    expires_at: new Date(NOW + DAY).toISOString(),
+    network_version: null,
+    format: 'jsonl',
+    compression,
+    chunk_count: 1,
+    entries: 1,
+    passes: 1,
+    total_bytes: chunk.length,
+    raw_bytes: rawBytes,
+    sha256: '0'.repeat(64),
+    chunks: [
+      {
+        sha256: createHash('sha256').update(chunk).digest('hex'),
+        bytes: chunk.length,
+        raw_bytes: rawBytes,
+        entries: 1,
+      },
+    ],
+  };
 }
 
 export const rows = (n: number, from = 0): WireRow[] =>

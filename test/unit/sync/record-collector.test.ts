@@ -11,31 +11,13 @@ import { encodeRecords, parseAck } from '../../../sync/messages.js';
 import type { Ack } from '../../../sync/schemas/ack.js';
 import type { RecordsBatch, WireRecord } from '../../../sync/schemas/records.js';
 import { topics } from '../../../sync/topics.js';
+import { wireRecord } from './fixtures.js';
 import { FakeMqtt, settle } from './record-fake-mqtt.js';
 
 const cleanups: Array<() => void> = [];
 afterEach(() => {
   for (const c of cleanups.splice(0)) c();
 });
-
-function record(seq: number, eventId = `ev-${seq}`): WireRecord {
-  return {
-    event_id: eventId,
-    seq,
-    at: Date.UTC(2026, 3, 1, 0, 0, seq),
-    idm: '0114b3a1c2d3e4f5',
-    reader: 'boarding',
-    route: '81',
-    trip: null,
-    stop: 'matsue-sta',
-    verdict: 'accept',
-    reason: 'ok',
-    pass_id: 'P1',
-    fare: null,
-    excess: null,
-    tap_on_event_id: null,
-  };
-}
 
 function batch(vehicle: string, records: WireRecord[], id = 'b1'): RecordsBatch {
   return {
@@ -75,7 +57,7 @@ describe('Collector', () => {
   it('stores a batch once and acknowledges every copy of it', async () => {
     const { store, mqtt, collector, acks } = await setup();
     expect(mqtt.subscribed).toEqual([topics.allRecords]);
-    const payload = encodeRecords(batch('bus-101', [record(1), record(2), record(3)]));
+    const payload = encodeRecords(batch('bus-101', [wireRecord(1), wireRecord(2), wireRecord(3)]));
     mqtt.deliver(topics.records('bus-101'), payload);
     mqtt.deliver(topics.records('bus-101'), payload);
     expect(store.count()).toBe(3);
@@ -89,9 +71,9 @@ describe('Collector', () => {
   it('keeps the clock state of each tap and exports it (null for a bus that sent none)', async () => {
     const { store, mqtt } = await setup();
     const records = [
-      { ...record(1), clock: 'ok' as const },
-      { ...record(2), clock: 'beyond_horizon' as const },
-      record(3),
+      { ...wireRecord(1), clock: 'ok' as const },
+      { ...wireRecord(2), clock: 'beyond_horizon' as const },
+      wireRecord(3),
     ];
     mqtt.deliver(topics.records('bus-101'), encodeRecords(batch('bus-101', records)));
     expect([...store.all()].map((r) => r.clock)).toEqual(['ok', 'beyond_horizon', null]);
@@ -106,16 +88,22 @@ describe('Collector', () => {
 
   it('keeps records of a bus whose seq started again, and counts the clash', async () => {
     const { store, mqtt, collector } = await setup();
-    mqtt.deliver(topics.records('bus-101'), encodeRecords(batch('bus-101', [record(1), record(2)])));
-    mqtt.deliver(topics.records('bus-101'), encodeRecords(batch('bus-101', [record(1, 'new-disk-1')], 'b2')));
+    mqtt.deliver(topics.records('bus-101'), encodeRecords(batch('bus-101', [wireRecord(1), wireRecord(2)])));
+    mqtt.deliver(
+      topics.records('bus-101'),
+      encodeRecords(batch('bus-101', [wireRecord(1, { event_id: 'new-disk-1' })], 'b2')),
+    );
     expect(store.count()).toBe(3);
     expect(collector.stats().seq_clashes).toBe(1);
   });
 
   it('refuses a batch that breaks the contract, answering when it can say which batch', async () => {
     const { store, mqtt, collector, acks } = await setup();
-    mqtt.deliver(topics.records('bus-102'), encodeRecords(batch('bus-101', [record(1)])));
-    const bad = { ...batch('bus-102', [record(1)], 'b9'), records: [{ ...record(1), idm: 'JW1234' }] };
+    mqtt.deliver(topics.records('bus-102'), encodeRecords(batch('bus-101', [wireRecord(1)])));
+    const bad = {
+      ...batch('bus-102', [wireRecord(1)], 'b9'),
+      records: [{ ...wireRecord(1), idm: 'JW1234' }],
+    };
     mqtt.deliver(topics.records('bus-102'), Buffer.from(JSON.stringify(bad)));
     mqtt.deliver(topics.records('bus-102'), Buffer.from('not json'));
     expect(store.count()).toBe(0);
@@ -129,7 +117,7 @@ describe('Collector', () => {
   it('does not acknowledge what it could not store', async () => {
     const { store, mqtt, acks } = await setup();
     store.close();
-    mqtt.deliver(topics.records('bus-101'), encodeRecords(batch('bus-101', [record(1)])));
+    mqtt.deliver(topics.records('bus-101'), encodeRecords(batch('bus-101', [wireRecord(1)])));
     await settle();
     expect(acks('bus-101')).toEqual([]);
   });

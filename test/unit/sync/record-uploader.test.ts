@@ -1,35 +1,21 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { silentLogger } from '../../../device/log/logger.js';
 import { RecordStore } from '../../../device/store/record-store.js';
-import type { NewRecord } from '../../../device/store/types.js';
 import { FakeClock } from '../../../simulator/fakes/fake-clock.js';
 import { RecordUploader, type UploaderSettings } from '../../../sync/bus/record-uploader.js';
 import { encodeAck } from '../../../sync/messages.js';
 import type { Ack } from '../../../sync/schemas/ack.js';
 import type { RecordsBatch } from '../../../sync/schemas/records.js';
 import { topics } from '../../../sync/topics.js';
+import { tapRecord } from './fixtures.js';
 import { FakeMqtt, settle } from './record-fake-mqtt.js';
 
 const V = 'bus-101';
 const RECORDS = topics.records(V);
 const ACK = topics.ack(V);
 
-function tap(i: number, idm = '0114b3a1c2d3e4f5'): NewRecord {
-  return {
-    at: Date.parse('2026-04-01T07:58:00+09:00') + i * 1000,
-    idm,
-    reader: 'boarding',
-    route: '81',
-    trip: null,
-    stop: 'matsue-sta',
-    verdict: 'accept',
-    reason: 'ok',
-    pass_id: 'P1',
-    fare: null,
-    excess: null,
-    tap_on_event_id: null,
-  };
-}
+/** Tap i, one second apart from 07:58 JST. */
+const tapAt = (i: number) => Date.parse('2026-04-01T07:58:00+09:00') + i * 1000;
 
 const cleanups: Array<() => void> = [];
 afterEach(() => {
@@ -39,7 +25,7 @@ afterEach(() => {
 function setup(count: number, settings: Partial<UploaderSettings> = {}) {
   const clock = new FakeClock();
   const store = RecordStore.open(':memory:', V, { clock });
-  for (let i = 1; i <= count; i++) store.commitTap(tap(i), 'keep');
+  for (let i = 1; i <= count; i++) store.commitTap(tapRecord(tapAt(i)), 'keep');
   const mqtt = new FakeMqtt();
   const uploader = new RecordUploader({
     client: mqtt.asClient(),
@@ -226,7 +212,7 @@ describe('RecordUploader', () => {
     const clock = new FakeClock();
     const store = RecordStore.open(':memory:', V, { clock });
     for (let i = 1; i <= 12; i++)
-      store.commitTap(tap(i, i === 4 ? 'not-an-idm' : '0114b3a1c2d3e4f5'), 'keep');
+      store.commitTap(tapRecord(tapAt(i), i === 4 ? { idm: 'not-an-idm' } : {}), 'keep');
     const mqtt = new FakeMqtt();
     const uploader = new RecordUploader({
       client: mqtt.asClient(),

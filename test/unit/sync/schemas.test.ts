@@ -19,6 +19,7 @@ import { type Manifest, ManifestSchema } from '../../../sync/schemas/manifest.js
 import { type RecordsBatch, toWireRecord } from '../../../sync/schemas/records.js';
 import { packSnapshotToMemory } from '../../../sync/snapshot.js';
 import { DAY, entries, NOW } from './fixtures.js';
+import { deltaBody } from './list-fixtures.js';
 
 const at = new Date(NOW).toISOString();
 
@@ -170,32 +171,16 @@ describe('list payloads', () => {
     const tooMany = { ...manifest, chunk_count: 1, chunks: new Array(LIMITS.chunkCount + 1).fill(chunk) };
     expect(code(() => validate(ManifestSchema, tooMany, 'manifest'))).toBe('too_large');
     const many = new Array(LIMITS.deltaItems + 1).fill('P1');
-    const delta = {
-      type: 'delta',
-      from_version: 1,
-      to_version: 2,
-      created_at: at,
-      expires_at: new Date(NOW + DAY).toISOString(),
-      network_version: null,
-      upserts: [],
-      removals: many,
-      card_changes: [],
-    };
+    const delta = deltaBody(1, { now: NOW, removals: many });
     expect(code(() => validate(DeltaSchema, delta, 'delta'))).toBe('too_large');
   });
 
   it('refuses a delta that skips a version or carries a bad tombstone', () => {
-    const delta = {
-      type: 'delta',
-      from_version: 1,
-      to_version: 2,
-      created_at: at,
-      expires_at: new Date(NOW + DAY).toISOString(),
-      network_version: null,
+    const delta = deltaBody(1, {
+      now: NOW,
       upserts: [{ pass_id: 'P1' }],
-      removals: [],
-      card_changes: [{ idm: '0114b3a1c2d3e4f5', pass_id: 'P1', valid_until: '2026-09-30' }],
-    };
+      cardChanges: [{ idm: '0114b3a1c2d3e4f5', pass_id: 'P1', valid_until: '2026-09-30' }],
+    });
     expect(code(() => validate(DeltaSchema, delta, 'delta'))).toBeUndefined();
     expect(code(() => validate(DeltaSchema, { ...delta, to_version: 3 }, 'delta'))).toBe('malformed');
     const upper = [{ idm: '0114B3A1C2D3E4F5', pass_id: 'P1', valid_until: '2026-09-30' }];

@@ -3,7 +3,6 @@
  * low-priority thread): the same entries as on the thread pool, and the same refusals for a
  * corrupted chunk or one that inflates past the manifest's raw_bytes.
  */
-import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { SyncRejection } from '../../../sync/rejection.js';
@@ -11,6 +10,7 @@ import type { Manifest } from '../../../sync/schemas/manifest.js';
 import { type PackOptions, packSnapshotToMemory } from '../../../sync/snapshot.js';
 import { type ChunkSource, unpackSnapshot } from '../../../sync/snapshot-unpack.js';
 import { DAY, entries, NOW } from './fixtures.js';
+import { oneChunkManifest } from './list-fixtures.js';
 
 const options: PackOptions = {
   version: 12,
@@ -51,29 +51,7 @@ describe('unpackSnapshot inflating on the calling thread', () => {
 
   it('refuses a chunk that inflates past its raw_bytes (hash_mismatch), without inflating it all', async () => {
     const bomb = gzipSync(Buffer.alloc(16 * 2 ** 20));
-    const manifest: Manifest = {
-      type: 'manifest',
-      version: 3,
-      created_at: new Date(NOW - 60_000).toISOString(),
-      expires_at: new Date(NOW + DAY).toISOString(),
-      network_version: null,
-      format: 'jsonl',
-      compression: 'gzip',
-      chunk_count: 1,
-      entries: 1,
-      passes: 1,
-      total_bytes: bomb.length,
-      raw_bytes: 1000,
-      sha256: '0'.repeat(64),
-      chunks: [
-        {
-          sha256: createHash('sha256').update(bomb).digest('hex'),
-          bytes: bomb.length,
-          raw_bytes: 1000,
-          entries: 1,
-        },
-      ],
-    };
+    const manifest = oneChunkManifest(bomb, 1000);
     expect((await refusal(manifest, () => bomb)).code).toBe('hash_mismatch');
   });
 
