@@ -8,6 +8,7 @@ import { ConsoleDisplay } from '../../hardware/console/console-display.js';
 import { LineConsole } from '../../hardware/console/line-console.js';
 import { MergedCardReader } from '../../hardware/merged-reader.js';
 import type { CardReader } from '../../hardware/ports/card-reader.js';
+import type { Clock } from '../../hardware/ports/clock.js';
 import type { DriverDisplay } from '../../hardware/ports/driver-display.js';
 import type { PassengerSignal } from '../../hardware/ports/passenger-signal.js';
 import type { StopSource } from '../../hardware/ports/stop-source.js';
@@ -28,9 +29,33 @@ function requireDevice(key: string, path: string | undefined): string {
   return path;
 }
 
+/**
+ * The PC/SC adapter, with nfc-pcsc loaded now: it is an optional dependency (issue 11), and a
+ * machine where it did not build is missing a device, told in one line what to install.
+ */
+async function createPcscReader(
+  readers: Config['readers'],
+  clock: Clock,
+  logger: Logger,
+): Promise<CardReader> {
+  const { loadNfcPcsc, PcscCardReader, PcscUnavailableError } = await import('../../hardware/pcsc/index.js');
+  let createNfc: Awaited<ReturnType<typeof loadNfcPcsc>>;
+  try {
+    createNfc = await loadNfcPcsc();
+  } catch (err) {
+    if (err instanceof PcscUnavailableError) throw new CliError(err.message, EXIT.deviceMissing);
+    throw err;
+  }
+  return new PcscCardReader({ readers, clock, createNfc, logger: logger.child({ component: 'pcsc' }) });
+}
+
 export async function createPorts(config: Config, logger: Logger): Promise<DaemonPorts> {
   const clock = systemClock;
   const shutdownSteps: Array<{ name: string; run: () => Promise<void> | void }> = [];
+
+  // PC/SC first, before the console takes stdin: a machine without the binding stops here (exit 3).
+  const pcscReaders = config.readers.filter((r) => r.driver === 'pcsc');
+  const pcscReader = pcscReaders.length ? await createPcscReader(pcscReaders, clock, logger) : null;
 
   const simRoles = config.readers.filter((r) => r.driver === 'sim').map((r) => r.role);
   const needsConsole = simRoles.length > 0 || config.stop_source?.driver === 'sim';
@@ -38,13 +63,7 @@ export async function createPorts(config: Config, logger: Logger): Promise<Daemo
 
   const readers: CardReader[] = [];
   if (lineConsole && simRoles.length) readers.push(lineConsole.reader);
-  const pcscReaders = config.readers.filter((r) => r.driver === 'pcsc');
-  if (pcscReaders.length) {
-    const { PcscCardReader } = await import('../../hardware/pcsc/index.js');
-    readers.push(
-      new PcscCardReader({ readers: pcscReaders, clock, logger: logger.child({ component: 'pcsc' }) }),
-    );
-  }
+  if (pcscReader) readers.push(pcscReader);
   const reader = readers.length === 1 && readers[0] ? readers[0] : new MergedCardReader(readers);
 
   let display: DriverDisplay & PassengerSignal;

@@ -1,10 +1,11 @@
 /**
  * The slice of nfc-pcsc (0.8, JavaScript without types) the adapter uses, typed here, and its
- * lazy loader. Only hardware/pcsc/ touches nfc-pcsc (DESIGN.md "Ports"); loading it lazily keeps
- * the native @pokusew/pcsclite binding (and libpcsclite) out of processes that never start a
- * PC/SC reader (replay, the simulator's console mode).
+ * lazy loader. Only hardware/pcsc/ touches nfc-pcsc (DESIGN.md "Ports"), and only through
+ * loadNfcPcsc(): nfc-pcsc is an optional dependency whose native binding (@pokusew/pcsclite)
+ * compiles only where libpcsclite-dev is installed (issue 11), so no module imports it statically;
+ * `teiki --help`, replay, the demo and the simulated ports run on a machine without it.
  */
-import { createRequire } from 'node:module';
+import { PcscUnavailableError } from './errors.js';
 
 /** What nfc-pcsc puts in 'card' / 'card.off' events (src/Reader.js:175-181). */
 export interface NfcCard {
@@ -52,14 +53,29 @@ export interface Nfc {
   close(): void;
 }
 
-interface NfcPcscModule {
-  NFC: new () => Nfc;
-}
+/** Builds a fresh nfc-pcsc NFC: a new PC/SC context (its constructor may block, see service-probe.ts). */
+export type NfcFactory = () => Nfc;
 
-let loaded: NfcPcscModule | null = null;
+/** How a module is loaded; a seam for tests that simulate a binding that cannot load. */
+export type ModuleImporter = (specifier: string) => Promise<unknown>;
 
-/** Creates a fresh nfc-pcsc NFC: a new PC/SC context (its constructor may block, see service-probe.ts). */
-export function createNfc(): Nfc {
-  loaded ??= createRequire(import.meta.url)('nfc-pcsc') as NfcPcscModule;
-  return new loaded.NFC();
+const NFC_PCSC = 'nfc-pcsc';
+
+/**
+ * Loads nfc-pcsc (and with it the native binding). Resolves to a factory of NFC roots; rejects
+ * with PcscUnavailableError when the package is absent (npm dropped the optional dependency) or
+ * its binding cannot load (never compiled, or libpcsclite missing): nothing a retry would mend.
+ */
+export async function loadNfcPcsc(importModule: ModuleImporter = (s) => import(s)): Promise<NfcFactory> {
+  let mod: unknown;
+  try {
+    mod = await importModule(NFC_PCSC);
+  } catch (err) {
+    throw new PcscUnavailableError(err);
+  }
+  // A CommonJS module: Node exposes its exports as named exports and as `default`.
+  const m = mod as { NFC?: new () => Nfc; default?: { NFC?: new () => Nfc } };
+  const NFC = m.NFC ?? m.default?.NFC;
+  if (typeof NFC !== 'function') throw new PcscUnavailableError(new Error('nfc-pcsc exports no NFC'));
+  return () => new NFC();
 }

@@ -27,7 +27,7 @@ import type { Clock } from '../ports/clock.js';
 import { ReaderGoneError } from '../ports/errors.js';
 import { Backoff } from './backoff.js';
 import { errFields, type PcscLogger, silentPcscLogger } from './logger.js';
-import { createNfc as createRealNfc, type Nfc, type NfcReader } from './nfc-pcsc.js';
+import { loadNfcPcsc, type Nfc, type NfcFactory, type NfcReader } from './nfc-pcsc.js';
 import { type PcscReaderConfig, ReaderAssignment } from './reader-assignment.js';
 import { ReaderSession } from './reader-session.js';
 import { defaultPcscdSocket, probePcscd } from './service-probe.js';
@@ -46,8 +46,10 @@ export interface PcscCardReaderOptions {
   readonly socketPath?: string;
   /** How long stop() waits for native readers to close. Default 2000. */
   readonly stopDeadlineMs?: number;
-  /** Seam for tests: builds the nfc-pcsc root object (default: a real `new NFC()`). */
-  readonly createNfc?: () => Nfc;
+  /** Builds the nfc-pcsc root object. Default: nfc-pcsc's `new NFC()`, loaded by the first start(). */
+  readonly createNfc?: NfcFactory;
+  /** Seam for tests: loads nfc-pcsc when `createNfc` is not given (default loadNfcPcsc()). */
+  readonly loadBinding?: () => Promise<NfcFactory>;
   /** Seam for tests: is pcscd there? (default: connect to its socket). */
   readonly probe?: () => Promise<boolean>;
 }
@@ -62,7 +64,8 @@ export class PcscCardReader implements CardReader {
   readonly #readTimeoutMs: number;
   readonly #stopDeadlineMs: number;
   readonly #backoff: Backoff;
-  readonly #createNfc: () => Nfc;
+  #createNfc: NfcFactory | null;
+  readonly #loadBinding: () => Promise<NfcFactory>;
   readonly #probe: () => Promise<boolean>;
   #state: ContextState = 'stopped';
   #generation = 0;
@@ -77,7 +80,8 @@ export class PcscCardReader implements CardReader {
     this.#readTimeoutMs = o.readTimeoutMs ?? 1000;
     this.#stopDeadlineMs = o.stopDeadlineMs ?? 2000;
     this.#backoff = new Backoff(o.reconnect?.initialMs ?? 100, o.reconnect?.maxMs ?? 1000);
-    this.#createNfc = o.createNfc ?? createRealNfc;
+    this.#createNfc = o.createNfc ?? null;
+    this.#loadBinding = o.loadBinding ?? (() => loadNfcPcsc());
     const socketPath = o.socketPath ?? defaultPcscdSocket();
     this.#probe = o.probe ?? (() => probePcscd(socketPath));
     for (const role of this.#assignment.roles()) {
@@ -92,7 +96,10 @@ export class PcscCardReader implements CardReader {
     };
   }
 
-  /** Resolves after the first attempt to reach pcscd; when it fails, retries go on in the background. */
+  /**
+   * Resolves after the first attempt to reach pcscd; when it fails, retries go on in the
+   * background. Rejects with PcscUnavailableError when nfc-pcsc cannot be loaded: no retry mends that.
+   */
   async start(): Promise<void> {
     if (this.#stopping) await this.#stopping;
     switch (this.#state) {
@@ -105,6 +112,13 @@ export class PcscCardReader implements CardReader {
       default:
         unreachable(this.#state);
     }
+    if (!this.#createNfc) {
+      const gen = this.#generation;
+      const createNfc = await this.#loadBinding();
+      this.#createNfc ??= createNfc;
+      // stop() (which counts a generation even when stopped) or another start() came meanwhile.
+      if (gen !== this.#generation || this.#state !== 'stopped') return;
+    }
     this.#backoff.reset();
     await this.#open(++this.#generation);
   }
@@ -112,7 +126,10 @@ export class PcscCardReader implements CardReader {
   /** Idempotent; no event is delivered once it has been called. */
   stop(): Promise<void> {
     if (this.#stopping) return this.#stopping;
-    if (this.#state === 'stopped') return Promise.resolve();
+    if (this.#state === 'stopped') {
+      this.#generation++; // a start() still loading the binding must not open after this
+      return Promise.resolve();
+    }
     this.#stopping = this.#stop().finally(() => {
       this.#stopping = null;
     });
@@ -149,6 +166,7 @@ export class PcscCardReader implements CardReader {
     }
     let nfc: Nfc;
     try {
+      if (!this.#createNfc) throw new Error('PC/SC binding not loaded'); // start() loads it first
       nfc = this.#createNfc();
     } catch (err) {
       this.#serviceDown(gen, `PC/SC context failed: ${errFields(err).err}`);

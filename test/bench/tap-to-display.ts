@@ -14,8 +14,7 @@ import { silentLogger } from '../../device/log/logger.js';
 import { TapPipeline } from '../../device/pipeline/tap-pipeline.js';
 import { ListStore } from '../../device/store/list-store.js';
 import { RecordStore } from '../../device/store/record-store.js';
-import { PcscCardReader } from '../../hardware/pcsc/index.js';
-import { createNfc } from '../../hardware/pcsc/nfc-pcsc.js';
+import { loadNfcPcsc, PcscCardReader } from '../../hardware/pcsc/index.js';
 import { SerialDisplay } from '../../hardware/serial/index.js';
 import { systemClock } from '../../hardware/system-clock.js';
 import { attachDisplayUnit } from '../../simulator/display-unit/attach.js';
@@ -43,7 +42,7 @@ async function rawCardEvents(
   log: (m: string) => void,
 ): Promise<number[]> {
   // The bare library, as nfc-pcsc's README uses it: autoProcessing (its default) reads the UID.
-  const nfc = createNfc();
+  const nfc = (await loadNfcPcsc())();
   let last = 0n;
   const samples: number[] = [];
   let resolveCard: (() => void) | null = null;
