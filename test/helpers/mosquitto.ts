@@ -2,8 +2,14 @@
  * A real mosquitto for tests (MQTT.js's own suite runs against a real broker too): Debian's
  * binary, started with its own config in a temp dir, on a free loopback port, persistence on,
  * optionally TLS with certificates made now by `openssl` and the sync ACL (sync/broker-acl.ts).
- * It never relies on a broker left running; call `dispose()` in afterAll, and a process-exit
- * hook SIGKILLs whatever a crashed test left behind.
+ * It never relies on a broker left running, and never touches one it did not start; call
+ * `dispose()` in afterAll, and a process-exit hook SIGKILLs whatever a crashed test left behind.
+ *
+ * Ports: a free one is picked, then mosquitto binds it; another process can take it in between.
+ * mosquitto then says "Address already in use" and exits (it logs "Opening … listen socket on
+ * port N" *before* binding, so only "running" means the port is its own). A fresh start picks
+ * another port (three tries); a restart on the same port, or a fixed `port`, fails at once with
+ * a PortTakenError naming the port and the process that holds it.
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -14,6 +20,7 @@ import { basename, join } from 'node:path';
 import { promisify } from 'node:util';
 import { connect, type IClientOptions, type MqttClient } from 'mqtt';
 import { mosquittoAcl } from '../../sync/broker-acl.js';
+import { describeHolders, tcpPortHolders } from './resource-holders.js';
 
 const run = promisify(execFile);
 const MOSQUITTO = process.env.MOSQUITTO_BIN ?? '/usr/sbin/mosquitto';
@@ -45,6 +52,22 @@ export interface MosquittoOptions {
   /** ACL file text; default the sync ACL under TLS, none without. */
   readonly acl?: string;
   readonly extraConfig?: readonly string[];
+  /** Listen on this port instead of a free one; fails with PortTakenError if it is taken. */
+  readonly port?: number;
+  /** Seam for tests: how a free port is picked (default: bind port 0 on loopback, then close). */
+  readonly pickPort?: () => Promise<number>;
+}
+
+/** The broker's port was taken by another process (named in the message); never a hang. */
+export class PortTakenError extends Error {
+  override readonly name = 'PortTakenError';
+  readonly port: number;
+  constructor(port: number, when: string) {
+    super(
+      `mosquitto could not listen on 127.0.0.1:${port} ${when}: it is taken by ${describeHolders(tcpPortHolders(port))}`,
+    );
+    this.port = port;
+  }
 }
 
 export interface Mosquitto {
@@ -215,38 +238,46 @@ export async function startMosquitto(options: MosquittoOptions = {}): Promise<Mo
     const acl = options.acl ?? (options.tls ? mosquittoAcl() : undefined);
     const confPath = join(dir, 'mosquitto.conf');
 
-    const launch = async (port: number): Promise<ChildProcess> => {
+    const launch = async (port: number, when: string): Promise<ChildProcess> => {
       writeFileSync(confPath, configText(dir, port, certs, acl, options.extraConfig ?? []));
       const proc = spawn(MOSQUITTO, ['-c', confPath], { stdio: ['ignore', 'pipe', 'pipe'] });
       live.add(proc);
       proc.once('exit', () => live.delete(proc));
+      let own = ''; // this launch's output (the shared log also holds earlier runs')
       const append = (b: Buffer) => {
+        own += b.toString('utf8');
         log = (log + b.toString('utf8')).slice(-LOG_LIMIT);
       };
       proc.stdout?.on('data', append);
       proc.stderr?.on('data', append);
       proc.once('error', (err) => append(Buffer.from(`spawn error: ${err.message}\n`)));
       const deadline = Date.now() + 10_000;
-      // Ready when this process logged its listener and the port answers: a port answering
-      // alone might be someone else who took it between freePort() and our bind.
+      // Ready once this process says "running" (logged after every listener is bound) and the
+      // port answers; "Opening … listen socket" alone comes before the bind.
       while (Date.now() < deadline) {
+        if (own.includes('Address already in use')) break;
         if (proc.exitCode !== null || proc.signalCode !== null) break;
-        if (log.includes(`listen socket on port ${port}`) && (await portAnswers(port))) return proc;
+        if (/ running\b/.test(own) && (await portAnswers(port))) return proc;
         await new Promise((r) => setTimeout(r, 20));
       }
       proc.kill('SIGKILL');
       await exited(proc);
+      if (own.includes('Address already in use')) throw new PortTakenError(port, when);
       throw new Error(`mosquitto did not start on port ${port}:\n${log}`);
     };
 
-    let port = 0;
-    for (let attempt = 1; ; attempt++) {
-      port = await freePort();
-      try {
-        child = await launch(port);
-        break;
-      } catch (err) {
-        if (attempt >= 3) throw err;
+    let port = options.port ?? 0;
+    if (options.port !== undefined) child = await launch(port, 'as asked');
+    else {
+      for (let attempt = 1; ; attempt++) {
+        port = await (options.pickPort ?? freePort)();
+        try {
+          child = await launch(port, 'after it was found free');
+          break;
+        } catch (err) {
+          // Someone took the port between freePort() and mosquitto's bind: pick another.
+          if (!(err instanceof PortTakenError) || attempt >= 3) throw err;
+        }
       }
     }
 
@@ -277,7 +308,7 @@ export async function startMosquitto(options: MosquittoOptions = {}): Promise<Mo
       async restart(opts = {}) {
         await stopWith(opts.kill ? 'SIGKILL' : 'SIGTERM');
         log += '--- restart ---\n';
-        child = await launch(port);
+        child = await launch(port, 'on restart');
       },
       async saved(since = Date.now()) {
         const db = join(dir, 'mosquitto.db');

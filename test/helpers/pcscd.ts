@@ -14,8 +14,10 @@
  *
  * pcscd runs in the foreground (`-f`) as our child, with its own reader.conf.d (a copy of
  * Debian's /etc/reader.conf.d/vpcd in a temp dir), so a stale one is recognisable as ours. It is
- * SIGTERMed, then SIGKILLed after 3 s, on stop; killed on process exit too. A pcscd we did not
- * start is never touched: the helper refuses to run next to one (CI stops the service first).
+ * SIGTERMed, then SIGKILLed after 3 s, on stop; killed on process exit too. What we did not start
+ * is never touched: before each start the helper refuses, naming the holder and how to free it,
+ * when a pcscd of the system runs, or anything else listens on pcscd's socket (systemd's
+ * pcscd.socket, say) or on vpcd's TCP ports (refuseForeignHolders()).
  * Needs root (pcscd creates /run/pcscd). `--force-reader-polling` is not needed: it concerns USB
  * readers' hotplug capability, and pcscd polls vpcd's serial slots anyway ("Using the pcscd
  * polling thread", every 400 ms).
@@ -36,6 +38,13 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import {
+  describeHolders,
+  type Holder,
+  tcpPortBindable,
+  tcpPortHolders,
+  unixSocketHolders,
+} from './resource-holders.js';
 
 export const LOCK_DIR = process.env.TEIKI_PCSCD_LOCK ?? '/tmp/teiki-pcscd.lock';
 export const PCSCD_SOCKET = '/run/pcscd/pcscd.comm';
@@ -174,6 +183,7 @@ class PcscdProcess implements Pcscd {
     if (this.#closed) throw new Error('pcscd helper is closed');
     if (this.running) return;
     clearStalePcscd();
+    await refuseForeignHolders();
     const bin = existsSync('/usr/sbin/pcscd') ? '/usr/sbin/pcscd' : 'pcscd';
     // -f: foreground, logs on stdout; -i: info level, which includes "daemon ready".
     const child = spawn(bin, ['-f', '-i', '-c', this.#confDir], {
@@ -340,12 +350,53 @@ function clearStalePcscd(): void {
     if (isOurPcscd(pid)) killAndWait(pid);
     else if (cmdline(pid).includes('pcscd')) {
       throw new Error(
-        `a pcscd not started by the tests is running (pid ${pid}); stop it first: systemctl stop pcscd.socket pcscd`,
+        `a pcscd not started by the tests is running (pid ${pid}); stop it first: ${STOP_SYSTEM_PCSCD}`,
       );
     }
   }
   rmSync(PCSCD_PID_FILE, { force: true });
   rmSync(PCSCD_SOCKET, { force: true });
+}
+
+const STOP_SYSTEM_PCSCD = 'systemctl stop pcscd.socket pcscd (or, without systemd, invoke-rc.d pcscd stop)';
+
+/**
+ * pcscd needs its socket and vpcd's ports; a stale socket file (nobody listening) is ours to
+ * remove, anything listening there is not ours (our own pcscd was dealt with by clearStalePcscd).
+ * Throws one message per resource taken, naming the holder and how to free it. The defaults are
+ * the machine's; a unit test hands in its own.
+ */
+export async function refuseForeignHolders(
+  socket: string = PCSCD_SOCKET,
+  ports: readonly number[] = VPCD_PORTS,
+): Promise<void> {
+  const problems: string[] = [];
+  if (existsSync(socket)) {
+    if (await socketAccepts(socket)) {
+      const holders = unixSocketHolders(socket);
+      problems.push(
+        `pcscd's socket ${socket} is served by ${describeHolders(holders)}, not by these tests; ${howToFree(holders)}`,
+      );
+    } else {
+      rmSync(socket, { force: true }); // a dead pcscd's; pcscd would not bind over it
+    }
+  }
+  for (const port of ports) {
+    if (await tcpPortBindable(port)) continue;
+    const holders = tcpPortHolders(port);
+    problems.push(
+      `vpcd's TCP port ${port} (the tests' virtual readers ${VPCD_PORTS.join(' and ')}) is taken by ${describeHolders(holders)}; ${howToFree(holders)}`,
+    );
+  }
+  if (problems.length) throw new Error(`cannot start the tests' pcscd: ${problems.join('; and ')}`);
+}
+
+function howToFree(holders: readonly Holder[]): string {
+  const isSystemd = holders.some((h) => h.pid === 1);
+  const isPcscd = holders.some((h) => /(^|\/)pcscd\b/.test(h.command));
+  if (isSystemd || isPcscd) return `stop the system's pcscd first: ${STOP_SYSTEM_PCSCD}`;
+  const pids = holders.map((h) => h.pid).join(' ');
+  return holders.length ? `stop that process first (kill ${pids}), the tests never do` : 'free it first';
 }
 
 function isOurPcscd(pid: number): boolean {
