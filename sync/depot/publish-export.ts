@@ -3,9 +3,12 @@
  *
  * 1. The network is compiled into the depot's list database (its version goes into every list;
  *    a changed network makes a snapshot due).
- * 2. The export is read with the same reader and row schema as `teiki passes import`, into a
- *    staged replacement of the list last published: nothing changes if a row is bad.
- * 3. The sanity guard compares active passes with the last published list (publish-guard.ts).
+ * 2. The export is read with the same reader (read once, encoding from the first bytes, size
+ *    cap), row schema and network check as `teiki passes import`, into a staged replacement of
+ *    the list last published: nothing changes if a row is bad or names an area, operator or
+ *    issuer the network lacks.
+ * 3. The drop guard `teiki passes import` applies compares active passes with the last published
+ *    list (publish-guard.ts → device/imports/list-drop-guard.ts).
  * 4. The plan (publish-plan.ts) picks delta, snapshot or both; the delta is the staged difference
  *    (upserts, removals, and a tombstone for every card a pass moved away from).
  * 5. The version is logged `started`, the depot's list commits, then publish-send.ts sends it.
@@ -49,7 +52,10 @@ export async function publishExport(ctx: PublishContext, e: ExportToPublish): Pr
   const replacement = state.list.beginReplacement({ version, source: 'sync', expiresAt: expiresIso });
   let send: VersionToSend;
   try {
-    await readSalesExport(e.passesFile, replacement, { onProgress: (n) => ctx.onProgress?.('rows', n) });
+    await readSalesExport(e.passesFile, replacement, {
+      onProgress: (n) => ctx.onProgress?.('rows', n),
+      network: state.list.network.ids(),
+    });
     const counts = replacement.pendingCounts();
     const warning = guardActiveDrop({
       version,
