@@ -15,6 +15,7 @@
  */
 import { importNetworkDir } from '../../device/imports/network-import.js';
 import { readSalesExport } from '../../device/imports/sales-export.js';
+import type { InputSource } from '../../device/imports/text-source.js';
 import { LIMITS } from '../limits.js';
 import { encodeDelta } from '../messages.js';
 import type { PublishContext, PublishSummary } from './publish-context.js';
@@ -24,7 +25,8 @@ import { sendVersion, type VersionToSend } from './publish-send.js';
 import { toWireRow } from './wire-rows.js';
 
 export interface ExportToPublish {
-  readonly passesFile: string;
+  /** A path, or a named stream (stdin): read once, like `teiki passes import` reads it. */
+  readonly passesFile: InputSource;
   readonly networkDir: string;
   /** Send a snapshot with this version whatever the schedule. */
   readonly full?: boolean;

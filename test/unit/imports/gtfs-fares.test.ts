@@ -45,7 +45,9 @@ describe('fares without rules', () => {
       store,
       feed({ 'fare_rules.txt': lines('fare_id,route_id,origin_id,destination_id') }),
     ).catch((e: unknown) => e);
-    expect((err as Error).message).toMatch(/fare_attributes\.txt: lists 5 fares but fare_rules\.txt has no rules/);
+    expect((err as Error).message).toMatch(
+      /fare_attributes\.txt: lists 5 fares but fare_rules\.txt has no rules/,
+    );
   });
 
   it('exactly one fare and no rules: a flat fare for every ride, said so', async () => {

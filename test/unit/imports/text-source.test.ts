@@ -80,7 +80,8 @@ describe('the text reader', () => {
         fc.boolean(),
         async (encoding, cuts, bom) => {
           const body = iconv.encode(JP.repeat(3), encoding);
-          const bytes = bom && encoding === 'utf-8' ? Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), body]) : body;
+          const bytes =
+            bom && encoding === 'utf-8' ? Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), body]) : body;
           const out = await read(streamOf(bytes, cuts));
           expect(out.state.encoding).toBe(encoding);
           expect(out.text).toBe(JP.repeat(3).replace(/\r\n/g, '\n'));
@@ -114,7 +115,9 @@ describe('the text reader', () => {
     const bytes = Buffer.concat([Buffer.from(`a,松江\n${ascii}`), iconv.encode('d,出雲\n', 'cp932')]);
     const err = await refusal(tmp.write('mixed.csv', bytes));
     const line = 2 + SNIFF_BYTES / 4;
-    expect(err.message).toMatch(new RegExp(`mixed\\.csv:${line}: is not valid UTF-8 here, though it began as UTF-8`));
+    expect(err.message).toMatch(
+      new RegExp(`mixed\\.csv:${line}: is not valid UTF-8 here, though it began as UTF-8`),
+    );
   });
 
   it('refuses input over the size cap, naming the cap and how to raise it', async () => {
@@ -122,7 +125,9 @@ describe('the text reader', () => {
       maxBytes: 4096,
       maxBytesHint: '--max-bytes',
     });
-    expect(err.message).toBe('stdin: larger than the input limit of 4 KiB (4096 bytes; raise it with --max-bytes)');
+    expect(err.message).toBe(
+      'stdin: larger than the input limit of 4 KiB (4096 bytes; raise it with --max-bytes)',
+    );
     // Exactly at the cap is fine.
     await expect(read(streamOf(Buffer.from('\n'.repeat(4096))), { maxBytes: 4096 })).resolves.toBeTruthy();
   });

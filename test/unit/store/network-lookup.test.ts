@@ -78,7 +78,10 @@ describe('fares', () => {
     const other = ListStore.open(':memory:');
     const flat = miniFeed({
       'fare_rules.txt': null,
-      'fare_attributes.txt': lines('fare_id,price,currency_type,payment_method,transfers', 'f160,160,JPY,0,0'),
+      'fare_attributes.txt': lines(
+        'fare_id,price,currency_type,payment_method,transfers',
+        'f160,160,JPY,0,0',
+      ),
     });
     await importNetworkDir(other, writeFeed(join(tmp.dir, 'flat'), flat));
     expect(other.network.fare('loop', 'Z2', 'Z4')).toBe(160);
