@@ -152,7 +152,7 @@ describe('what the imports print', { timeout: 90_000 }, () => {
       'teiki: network: 2 agencies, 5 routes, 20 stops, 28 trips, 160 stop times read',
       'teiki: network: 70 fares (rules) from 70 fare rules',
       'teiki: network: 1 area covering 17 stops',
-      `teiki: network: stored as network ${n.version}`,
+      `teiki: network: stored in ${join(w.dir, 'data')}`,
     ]);
 
     const one = join(w.dir, 'one.csv');

@@ -115,7 +115,8 @@ export function registerImports(program: Command): void {
           input: { maxBytes, maxBytesHint: '--max-bytes' },
           onStage: (stage, counts) => stages.line(describeStage(stage, counts)),
         }).catch(storeFailure);
-        stages.line(`stored as network ${result.version}`);
+        // Not the version hash: 16 hex digits in a log read like an IDm (test/privacy).
+        stages.line(`stored in ${config.data_dir}`);
         warnOffNetwork(result.passesOffNetwork);
         process.stdout.write(`${JSON.stringify(networkSummary(result))}\n`);
       } finally {
