@@ -1,3 +1,4 @@
+import { type DropGuardOptions, excessiveDrop } from '../device/imports/list-drop-guard.js';
 import { SyncRejection } from './rejection.js';
 
 /**
@@ -7,24 +8,15 @@ import { SyncRejection } from './rejection.js';
  * refused (`implausible`) and the old one stays in force until someone looks. Pure: the counts
  * come from the store and the manifest or delta.
  */
-export interface SanityOptions {
-  /** Largest share of the passes in force a new list may drop at once (default 0.5). */
-  readonly maxDropRatio?: number;
-  /** Below this many passes in force, any change is believed (a new depot, a test fleet). */
-  readonly minPassesToCheck?: number;
-}
-
-const DEFAULTS = { maxDropRatio: 0.5, minPassesToCheck: 1_000 } as const;
+/** The rule and its defaults are the local import's and the depot's (device/imports/list-drop-guard.ts). */
+export type SanityOptions = DropGuardOptions;
 
 function check(current: number | null, remaining: number, what: string, options: SanityOptions): void {
-  const maxDrop = options.maxDropRatio ?? DEFAULTS.maxDropRatio;
-  const min = options.minPassesToCheck ?? DEFAULTS.minPassesToCheck;
-  if (current === null || current < min) return;
-  const dropped = current - remaining;
-  if (dropped > current * maxDrop) {
+  const drop = excessiveDrop(current, remaining, options);
+  if (drop !== null) {
     throw new SyncRejection(
       'implausible',
-      `${what} would leave ${remaining} of ${current} passes (more than ${Math.round(maxDrop * 100)}% gone)`,
+      `${what} would leave ${remaining} of ${current} passes (more than ${Math.round(drop.maxDropRatio * 100)}% gone)`,
     );
   }
 }

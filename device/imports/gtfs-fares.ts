@@ -2,14 +2,24 @@
  * Fares from fare_attributes.txt + fare_rules.txt (GTFS "Fares v1", as GTFS-JP publishes them):
  * a rule keys a fare on route_id, origin_id and destination_id (stop zone_ids); an empty
  * value means "any". Several rules for one key keep the cheapest (the passenger's fare).
+ *
+ * Without rules (no fare_rules.txt, or one with no rows) nothing says which ride costs which
+ * fare. Exactly one fare is a flat-fare feed: it prices every ride (`fare_model: "flat"`).
+ * Several fares are refused: taking the cheapest for every ride (what this did before issue 12)
+ * let amount passes through on rides that cost more. No fare at all leaves every fare unknown
+ * (`"none"`: tap-offs answer fare_unknown, for the driver to collect by hand).
  */
 import type { CompiledNetwork } from '../store/network-data.js';
 import { checkUnique, type GtfsSource } from './gtfs-source.js';
 
 export type FareOut = CompiledNetwork['fares'][number];
 
+/** How the import priced rides: by fare_rules.txt, one flat fare, or not at all. */
+export type FareModel = 'rules' | 'flat' | 'none';
+
 export interface FareTables {
   readonly fares: FareOut[];
+  readonly model: FareModel;
   /** fare_rules.txt rows read. */
   readonly rules: number;
   /** Rules conditioned only on contains_id, which a two-stop fare lookup cannot honour. */
@@ -56,12 +66,7 @@ export async function readFares(
 
   let rules = 0;
   let skippedContains = 0;
-  if (!src.has('fare_rules.txt')) {
-    // Fares without any rules apply to every ride (a flat-fare feed): the cheapest one.
-    for (const price of prices.values()) put(null, null, null, price);
-    return { fares: [...cheapest.values()], rules, skippedContains };
-  }
-  if (!src.has('fare_attributes.txt'))
+  if (src.has('fare_rules.txt') && !src.has('fare_attributes.txt'))
     src.error('fare_attributes.txt', null, null, 'missing (fare_rules.txt needs it)');
   for await (const row of src.rows('fare_rules.txt', ['fare_id'], false)) {
     rules++;
@@ -88,7 +93,26 @@ export async function readFares(
     }
     put(route, origin, destination, price);
   }
-  return { fares: [...cheapest.values()], rules, skippedContains };
+  if (rules > 0) return { fares: [...cheapest.values()], model: 'rules', rules, skippedContains };
+  if (prices.size > 1) {
+    const why = src.has('fare_rules.txt') ? 'fare_rules.txt has no rules' : 'there is no fare_rules.txt';
+    src.error(
+      'fare_attributes.txt',
+      null,
+      null,
+      `lists ${prices.size} fares but ${why}, so nothing says which ride costs which: add the rules, ` +
+        'or list exactly one fare for a flat-fare network',
+    );
+    return { fares: [], model: 'none', rules, skippedContains };
+  }
+  // Exactly one fare and no rules: a flat fare for every ride.
+  for (const price of prices.values()) put(null, null, null, price);
+  return {
+    fares: [...cheapest.values()],
+    model: prices.size === 1 ? 'flat' : 'none',
+    rules,
+    skippedContains,
+  };
 }
 
 function fail(src: GtfsSource, line: number, field: string, message: string): false {

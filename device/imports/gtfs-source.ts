@@ -1,20 +1,24 @@
 /**
  * The files of one GTFS / GTFS-JP feed directory: rows of the files an import needs, errors
- * naming file, line and field, and a hash of exactly the files read (the network version).
+ * naming file, line and field, and a hash of exactly the files read (the network version),
+ * taken while they are read: each file is read once.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { type CsvRow, readCsvTable } from './csv-table.js';
 import { type ErrorCollector, ImportError } from './import-error.js';
-import { detectEncoding, readTextChunks } from './text-source.js';
+import { readTextChunks, type TextReadOptions } from './text-source.js';
 
 export class GtfsSource {
-  readonly #read: string[] = [];
+  /** sha256 over `name\0 bytes \0` of each file read, in reading order (files are read one at a time). */
+  readonly #hash = createHash('sha256');
 
   constructor(
     readonly dir: string,
     readonly errors: ErrorCollector,
+    /** Size cap per file (text-source.ts). */
+    readonly input: TextReadOptions = {},
   ) {}
 
   path(name: string): string {
@@ -39,13 +43,18 @@ export class GtfsSource {
         this.errors.fail(new ImportError(this.path(name), null, null, 'missing (a required GTFS file)'));
       return;
     }
-    this.#read.push(name);
     const file = this.path(name);
-    const encoding = await detectEncoding(file);
-    for await (const row of readCsvTable(readTextChunks(file, encoding), file, columns, this.errors)) {
+    const hash = this.#hash;
+    hash.update(`${name}\0`);
+    const text = readTextChunks(file, this.errors, undefined, {
+      ...this.input,
+      onBytes: (bytes) => hash.update(bytes),
+    });
+    for await (const row of readCsvTable(text, file, columns, this.errors)) {
       yield row;
       if (this.errors.full) return;
     }
+    hash.update('\0');
   }
 
   error(name: string, line: number | null, field: string | null, message: string): void {
@@ -62,15 +71,9 @@ export class GtfsSource {
     return v;
   }
 
-  /** Short sha256 over the names and bytes of the files read, in reading order. */
-  async version(): Promise<string> {
-    const hash = createHash('sha256');
-    for (const name of this.#read) {
-      hash.update(`${name}\0`);
-      for await (const chunk of createReadStream(this.path(name))) hash.update(chunk as Buffer);
-      hash.update('\0');
-    }
-    return hash.digest('hex').slice(0, 16);
+  /** Short sha256 over the names and bytes of the files read, in reading order. Call once, at the end. */
+  version(): string {
+    return this.#hash.digest('hex').slice(0, 16);
   }
 }
 

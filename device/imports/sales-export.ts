@@ -9,8 +9,17 @@ import type { Pass } from '../domain/pass.js';
 import { readCsvTable } from './csv-table.js';
 import { ErrorCollector, ImportError, ImportRefusedError, MAX_IMPORT_ERRORS } from './import-error.js';
 import { type JsonRowItem, readJsonArray, readJsonLines } from './json-rows.js';
+import { type NetworkRefs, offNetworkFields } from './pass-network-check.js';
 import { SALES_COLUMNS, type SalesRowFormat, validateSalesRow } from './sales-row.js';
-import { detectEncoding, peekFirstChar, readTextChunks, type TextEncoding } from './text-source.js';
+import {
+  type InputSource,
+  inputName,
+  peekFirstChar,
+  readTextChunks,
+  type TextEncoding,
+  type TextReadOptions,
+  type TextReadState,
+} from './text-source.js';
 
 export type SalesFileFormat = 'csv' | 'jsonl' | 'json';
 
@@ -29,6 +38,13 @@ export interface ReadSalesOptions {
   readonly allowEmpty?: boolean;
   /** Overrides detection by extension and content. */
   readonly format?: SalesFileFormat;
+  /**
+   * The network in force: a row naming an area, operator or issuer it lacks is refused at its
+   * line and field (issue 12). Absent or null: no network to check against.
+   */
+  readonly network?: NetworkRefs | null;
+  /** Size cap and its hint (text-source.ts). */
+  readonly input?: TextReadOptions;
 }
 
 export interface SalesReadResult {
@@ -44,24 +60,22 @@ const BY_EXTENSION: Readonly<Record<string, SalesFileFormat>> = {
   '.json': 'json',
 };
 
-/** Streams `file` into `sink`. Throws ImportRefusedError listing the problems, after reading. */
+/**
+ * Streams `source` (a path, or a named stream such as stdin) into `sink`, reading it once.
+ * Throws ImportRefusedError listing the problems, after reading.
+ */
 export async function readSalesExport(
-  file: string,
+  source: InputSource,
   sink: SalesRowSink,
   opts: ReadSalesOptions = {},
 ): Promise<SalesReadResult> {
   const errors: ErrorCollector = new ErrorCollector(opts.maxErrors ?? MAX_IMPORT_ERRORS);
   const every = opts.progressEvery ?? 10_000;
-  let encoding: TextEncoding;
-  try {
-    encoding = await detectEncoding(file);
-  } catch (err) {
-    errors.fail(
-      new ImportError(file, null, null, `cannot read (${(err as NodeJS.ErrnoException).code ?? err})`),
-    );
-  }
-  const peeked = await peekFirstChar(readTextChunks(file, encoding));
-  const format = opts.format ?? BY_EXTENSION[extname(file).toLowerCase()] ?? sniff(peeked.first);
+  const file = inputName(source);
+  const state: TextReadState = { encoding: 'utf-8', bytes: 0 };
+  const peeked = await peekFirstChar(readTextChunks(source, errors, state, opts.input));
+  const byName = typeof source === 'string' ? BY_EXTENSION[extname(source).toLowerCase()] : undefined;
+  const format = opts.format ?? byName ?? sniff(peeked.first);
 
   let rows = 0;
   const take = (raw: unknown, line: number, rowFormat: SalesRowFormat): void => {
@@ -69,6 +83,13 @@ export async function readSalesExport(
     if (!result.ok) {
       for (const e of result.errors) errors.add(new ImportError(file, line, e.field, e.message));
       return;
+    }
+    if (opts.network) {
+      const off = offNetworkFields(result.pass, opts.network);
+      if (off.length > 0) {
+        for (const e of off) errors.add(new ImportError(file, line, e.field, e.message));
+        return;
+      }
     }
     const earlier = sink.add(result.pass, line);
     if (earlier !== null) {
@@ -108,7 +129,7 @@ export async function readSalesExport(
     );
   }
   opts.onProgress?.(rows);
-  return { rows, format, encoding };
+  return { rows, format, encoding: state.encoding };
 }
 
 /** Without a known extension: `[` opens a JSON array, `{` a JSON Lines file, anything else is CSV. */
@@ -133,7 +154,7 @@ export class MemorySalesSink implements SalesRowSink {
 }
 
 /** Reads a small export whole into memory (validated, duplicates refused). */
-export async function loadSalesExport(file: string, opts: ReadSalesOptions = {}): Promise<Pass[]> {
+export async function loadSalesExport(file: InputSource, opts: ReadSalesOptions = {}): Promise<Pass[]> {
   const sink = new MemorySalesSink();
   await readSalesExport(file, sink, opts);
   return sink.passes;

@@ -6,6 +6,20 @@ import type { NetworkCounts } from './network-writer.js';
 import type { Db } from './sqlite.js';
 import type { NetworkInfo, NetworkLookup, StopInfo } from './types.js';
 
+/** The ids passes may name (device/imports/pass-network-check.ts). */
+export interface NetworkIds {
+  readonly agencies: ReadonlySet<string>;
+  readonly areas: ReadonlySet<string>;
+}
+
+/** Passes in force sharing issuer, operators and area. */
+export interface PassIdGroup {
+  readonly issuer: string;
+  readonly operators: readonly string[];
+  readonly area: string | null;
+  readonly passes: number;
+}
+
 interface FareParams {
   route: string;
   origin: string;
@@ -20,8 +34,10 @@ export class SqliteNetworkLookup implements NetworkLookup {
   readonly #tripPattern: Database.Statement<[string], { stops: string }>;
   readonly #routePatterns: Database.Statement<[string], { stops: string }>;
   readonly #agency: Database.Statement<[string], { agency_id: string }>;
+  readonly #db: Db;
 
   constructor(db: Db, meta: MetaTable) {
+    this.#db = db;
     this.#meta = meta;
     this.#stop = db.prepare('SELECT stop_id, zone_id, name FROM net_stops WHERE stop_id = ?');
     // '' is "any". Route-specific rules beat route-less ones, then exact zones beat wildcards
@@ -73,6 +89,35 @@ export class SqliteNetworkLookup implements NetworkLookup {
 
   routeAgency(routeId: string): string | null {
     return this.#agency.get(routeId)?.agency_id ?? null;
+  }
+
+  /** Agency and area ids of the network in force; null when no network was ever imported. */
+  ids(): NetworkIds | null {
+    if (this.#meta.get(META.networkVersion) === null) return null;
+    const col = (sql: string) => new Set(this.#db.prepare<[], string>(sql).pluck().all());
+    return {
+      agencies: col('SELECT agency_id FROM net_agencies'),
+      areas: col('SELECT area_id FROM net_areas'),
+    };
+  }
+
+  /**
+   * The passes in force grouped by what they name of the network: one scan of the passes table
+   * (a handful of groups even for a million passes), so a network import can count the passes
+   * that name what it lacks without reading them one by one.
+   */
+  passIdGroups(): PassIdGroup[] {
+    const rows = this.#db
+      .prepare<[], { issuer: string; operators: string; area: string | null; n: number }>(
+        'SELECT issuer, operators, area, count(*) AS n FROM passes GROUP BY issuer, operators, area',
+      )
+      .all();
+    return rows.map((r) => ({
+      issuer: r.issuer,
+      operators: JSON.parse(r.operators) as string[],
+      area: r.area,
+      passes: r.n,
+    }));
   }
 
   info(): NetworkInfo {

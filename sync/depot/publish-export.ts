@@ -3,15 +3,19 @@
  *
  * 1. The network is compiled into the depot's list database (its version goes into every list;
  *    a changed network makes a snapshot due).
- * 2. The export is read with the same reader and row schema as `teiki passes import`, into a
- *    staged replacement of the list last published: nothing changes if a row is bad.
- * 3. The sanity guard compares active passes with the last published list (publish-guard.ts).
+ * 2. The export is read with the same reader (read once, encoding from the first bytes, size
+ *    cap), row schema and network check as `teiki passes import`, into a staged replacement of
+ *    the list last published: nothing changes if a row is bad or names an area, operator or
+ *    issuer the network lacks.
+ * 3. The drop guard `teiki passes import` applies compares active passes with the last published
+ *    list (publish-guard.ts → device/imports/list-drop-guard.ts).
  * 4. The plan (publish-plan.ts) picks delta, snapshot or both; the delta is the staged difference
  *    (upserts, removals, and a tombstone for every card a pass moved away from).
  * 5. The version is logged `started`, the depot's list commits, then publish-send.ts sends it.
  */
 import { importNetworkDir } from '../../device/imports/network-import.js';
 import { readSalesExport } from '../../device/imports/sales-export.js';
+import type { InputSource } from '../../device/imports/text-source.js';
 import { LIMITS } from '../limits.js';
 import { encodeDelta } from '../messages.js';
 import type { PublishContext, PublishSummary } from './publish-context.js';
@@ -21,7 +25,8 @@ import { sendVersion, type VersionToSend } from './publish-send.js';
 import { toWireRow } from './wire-rows.js';
 
 export interface ExportToPublish {
-  readonly passesFile: string;
+  /** A path, or a named stream (stdin): read once, like `teiki passes import` reads it. */
+  readonly passesFile: InputSource;
   readonly networkDir: string;
   /** Send a snapshot with this version whatever the schedule. */
   readonly full?: boolean;
@@ -49,7 +54,10 @@ export async function publishExport(ctx: PublishContext, e: ExportToPublish): Pr
   const replacement = state.list.beginReplacement({ version, source: 'sync', expiresAt: expiresIso });
   let send: VersionToSend;
   try {
-    await readSalesExport(e.passesFile, replacement, { onProgress: (n) => ctx.onProgress?.('rows', n) });
+    await readSalesExport(e.passesFile, replacement, {
+      onProgress: (n) => ctx.onProgress?.('rows', n),
+      network: state.list.network.ids(),
+    });
     const counts = replacement.pendingCounts();
     const warning = guardActiveDrop({
       version,

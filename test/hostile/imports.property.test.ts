@@ -1,6 +1,7 @@
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { Readable } from 'node:stream';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ImportError, ImportRefusedError } from '../../device/imports/import-error.js';
@@ -262,6 +263,92 @@ describe('hostile GTFS feeds', () => {
         ),
         { numRuns: 60 },
       );
+    },
+    TIMEOUT,
+  );
+});
+
+describe('inputs that never end, through a pipe (issue 12)', () => {
+  /** An endless stream of `chunk`, as a pipe would deliver it. */
+  const endless = (chunk: Buffer) => ({
+    name: 'stdin',
+    stream: Readable.from(
+      (function* () {
+        for (;;) yield chunk;
+      })(),
+    ),
+  });
+  const cases: Array<[string, Buffer]> = [
+    ['zeros (/dev/zero)', Buffer.alloc(64 * 1024)],
+    ['blank lines', Buffer.from('\n'.repeat(64 * 1024))],
+    ['blank lines, CRLF', Buffer.from('\r\n'.repeat(32 * 1024))],
+  ];
+  it.each(cases)(
+    'endless %s: refused (not text, or at the 64 MiB cap) in bounded memory, list untouched',
+    async (what, chunk) => {
+      const before = fingerprint();
+      const {
+        ms,
+        rssMiB,
+        out: outcome,
+      } = await rssCost(() => importPassesFile(store, endless(chunk), { input: { maxBytes: 64 * 2 ** 20 } }));
+      const out = typedOutcome(outcome, ImportRefusedError);
+      expect(out).toBeInstanceOf(ImportRefusedError);
+      expect((out as Error).message).toMatch(
+        /^stdin(:1)?: (is not a text file|larger than the input limit of 64 MiB)/,
+      );
+      expect(fingerprint().passes).toEqual(before.passes);
+      expect(rssMiB).toBeLessThan(200);
+      report(`endless pipe of ${what}`, { ms: Math.round(ms), rss_growth_mib: Math.round(rssMiB) });
+    },
+    TIMEOUT,
+  );
+});
+
+describe('passes naming random areas, operators and issuers (issue 12)', () => {
+  it(
+    'apply only when every name is of the network in force; else refused at the line and field',
+    async () => {
+      const header = readFileSync(join(DATA, 'passes-sample.csv'), 'utf8').split('\n')[0];
+      const agency = fc.constantFrom('matsue-city', 'ichibata', 'izumo', 'Matsue-City', '');
+      const row = fc.record({
+        free: fc.boolean(),
+        area: fc.constantFrom('matsue', 'kita', 'MATSUE', ' matsue'),
+        issuer: agency,
+        operators: fc.array(agency, { minLength: 1, maxLength: 3 }),
+      });
+      let refused = 0;
+      let applied = 0;
+      await fc.assert(
+        fc.asyncProperty(fc.array(row, { minLength: 1, maxLength: 6 }), async (rows) => {
+          await importPassesFile(store, join(DATA, 'passes-sample.csv'));
+          const before = fingerprint();
+          const lines = rows.map((r, i) => {
+            const ops = [...new Set(r.operators)].join('|');
+            const kind = r.free ? 'student_free' : 'commuter';
+            const idm = `0199${i.toString(16).padStart(12, '0')}`;
+            return `H${i},JW9000000000000${String(i).padStart(2, '0')},${idm},${kind},${r.issuer},${ops},2026-04-01,2026-09-30,${r.free ? '' : '240'},${r.free ? r.area : ''},active`;
+          });
+          const file = writeTemp('names.csv', `${header}\n${lines.join('\n')}\n`);
+          const out = await importOrRefusal(() => importPassesFile(store, file));
+          const known = (a: string) => a === 'matsue-city' || a === 'ichibata';
+          const fits = rows.every(
+            (r) => known(r.issuer) && r.operators.every(known) && (!r.free || r.area.trim() === 'matsue'),
+          );
+          if (out instanceof Error) {
+            checkRefusal(out, file);
+            for (const e of (out as ImportRefusedError).errors) expect(e.line).not.toBeNull();
+            expect(fits).toBe(false);
+            expect(fingerprint().passes).toEqual(before.passes);
+            refused++;
+          } else {
+            expect(fits).toBe(true);
+            applied++;
+          }
+        }),
+        { numRuns: RUNS },
+      );
+      report('passes naming the network', { tries: RUNS, refused, applied });
     },
     TIMEOUT,
   );

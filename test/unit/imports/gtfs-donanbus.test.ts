@@ -29,6 +29,7 @@ describe('the donanbus-2020 feed', () => {
       fareRules: 63_745,
       // 347 keys have two rules (two prices): the cheapest is kept.
       fares: 63_398,
+      fareModel: 'rules',
     });
     expect(result.version).toMatch(/^[0-9a-f]{16}$/);
     expect(store.network.info()).toMatchObject({

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importNetworkDir, type NetworkImportResult } from '../../../device/imports/network-import.js';
 import { ListStore } from '../../../device/store/list-store.js';
 import { sliceRide } from '../../../device/store/network-lookup.js';
-import { miniFeed, writeFeed } from '../imports/gtfs-fixture.js';
+import { lines, miniFeed, writeFeed } from '../imports/gtfs-fixture.js';
 import { type TempDir, tempDir } from '../imports/helpers.js';
 
 let tmp: TempDir;
@@ -74,9 +74,16 @@ describe('fares', () => {
     other.close();
   });
 
-  it('of a feed without fare_rules.txt apply to every ride (a flat fare)', async () => {
+  it('of a feed with one fare and no fare_rules.txt apply to every ride (a flat fare)', async () => {
     const other = ListStore.open(':memory:');
-    await importNetworkDir(other, writeFeed(join(tmp.dir, 'flat'), miniFeed({ 'fare_rules.txt': null })));
+    const flat = miniFeed({
+      'fare_rules.txt': null,
+      'fare_attributes.txt': lines(
+        'fare_id,price,currency_type,payment_method,transfers',
+        'f160,160,JPY,0,0',
+      ),
+    });
+    await importNetworkDir(other, writeFeed(join(tmp.dir, 'flat'), flat));
     expect(other.network.fare('loop', 'Z2', 'Z4')).toBe(160);
     other.close();
   });
