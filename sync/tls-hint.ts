@@ -66,7 +66,10 @@ export function tlsHint(err: unknown, names: TlsSettingNames): string | null {
   if (code === 'CERT_NOT_YET_VALID') {
     return "the broker's certificate is not valid yet: check this machine's clock";
   }
-  if (code === 'ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED' || code === 'ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE') {
+  if (
+    code === 'ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED' ||
+    code === 'ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE'
+  ) {
     return `the broker requires a client certificate: set ${cert} and ${key}`;
   }
   if (code === 'ERR_SSL_TLSV1_ALERT_UNKNOWN_CA') {
@@ -104,11 +107,7 @@ export function tlsHint(err: unknown, names: TlsSettingNames): string | null {
 export function describeConnectError(err: unknown, names: TlsSettingNames): string {
   const reason = (err as { reason?: unknown } | null)?.reason;
   const text =
-    typeof reason === 'string' && reason !== ''
-      ? reason
-      : err instanceof Error
-        ? err.message
-        : String(err);
+    typeof reason === 'string' && reason !== '' ? reason : err instanceof Error ? err.message : String(err);
   const oneLine = text.replace(/\s+/g, ' ').trim();
   const hint = tlsHint(err, names);
   return hint ? `${oneLine}; ${hint}` : oneLine;

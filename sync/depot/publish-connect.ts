@@ -56,7 +56,11 @@ export function connectDepot(o: DepotConnectOptions): Promise<MqttClient> {
       reject(new DepotConnectError(`cannot connect to ${o.url}: ${why}`));
     };
     const onClose = () =>
-      fail(errors[0] ? describeConnectError(errors[0], FLAGS) : 'connection closed before the broker accepted it');
+      fail(
+        errors[0]
+          ? describeConnectError(errors[0], FLAGS)
+          : 'connection closed before the broker accepted it',
+      );
     const onConnect = () => {
       client.removeListener('close', onClose);
       resolve(client);

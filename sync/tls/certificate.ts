@@ -43,7 +43,11 @@ export function altNames(cert: X509Certificate): string[] {
  * Refuses a certificate our CA did not sign, or a key that is not the certificate's. `keyPath`
  * null: the key is not here (moved to the host that uses it), only the certificate is checked.
  */
-export function checkIssuedPair(ca: X509Certificate, certPath: string, keyPath: string | null): X509Certificate {
+export function checkIssuedPair(
+  ca: X509Certificate,
+  certPath: string,
+  keyPath: string | null,
+): X509Certificate {
   const cert = readCertificate(certPath);
   if (!cert.checkIssued(ca) || !cert.verify(ca.publicKey)) {
     throw new CertificateError(`${certPath} was not issued by this CA`);

@@ -15,7 +15,9 @@ export interface PairPaths {
   readonly key: string;
 }
 
-export type LeafKind = { readonly usage: 'server'; readonly names: readonly string[] } | { readonly usage: 'client' };
+export type LeafKind =
+  | { readonly usage: 'server'; readonly names: readonly string[] }
+  | { readonly usage: 'client' };
 
 const CA_DAYS = 3650;
 
@@ -37,18 +39,37 @@ async function inScratch(
   }
 }
 
-const genKey = (key: string) => ['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', key];
+const genKey = (key: string) => [
+  'genpkey',
+  '-algorithm',
+  'EC',
+  '-pkeyopt',
+  'ec_paramgen_curve:P-256',
+  '-out',
+  key,
+];
 
 export async function makeCa(run: OpensslRunner, out: PairPaths, commonName: string): Promise<void> {
   await inScratch(out, async (scratch, key, cert) => {
     await run(genKey(key), scratch);
     await run(
       [
-        'req', '-x509', '-new', '-key', key, '-sha256', '-days', String(CA_DAYS),
-        '-subj', `/CN=${commonName}`,
-        '-addext', 'basicConstraints=critical,CA:TRUE',
-        '-addext', 'keyUsage=critical,keyCertSign,cRLSign',
-        '-out', cert,
+        'req',
+        '-x509',
+        '-new',
+        '-key',
+        key,
+        '-sha256',
+        '-days',
+        String(CA_DAYS),
+        '-subj',
+        `/CN=${commonName}`,
+        '-addext',
+        'basicConstraints=critical,CA:TRUE',
+        '-addext',
+        'keyUsage=critical,keyCertSign,cRLSign',
+        '-out',
+        cert,
       ],
       scratch,
     );
@@ -74,7 +95,9 @@ export async function issueLeaf(
         'basicConstraints=critical,CA:FALSE',
         'keyUsage=critical,digitalSignature',
         `extendedKeyUsage=${leaf.kind.usage === 'server' ? 'serverAuth' : 'clientAuth'}`,
-        ...(leaf.kind.usage === 'server' ? [`subjectAltName=${leaf.kind.names.map(altNameEntry).join(',')}`] : []),
+        ...(leaf.kind.usage === 'server'
+          ? [`subjectAltName=${leaf.kind.names.map(altNameEntry).join(',')}`]
+          : []),
         '',
       ].join('\n'),
     );
@@ -83,10 +106,24 @@ export async function issueLeaf(
     await run(['req', '-new', '-key', key, '-subj', `/CN=${leaf.commonName}`, '-out', csr], scratch);
     await run(
       [
-        'x509', '-req', '-in', csr, '-CA', ca.cert, '-CAkey', ca.key,
+        'x509',
+        '-req',
+        '-in',
+        csr,
+        '-CA',
+        ca.cert,
+        '-CAkey',
+        ca.key,
         // A random serial: no serial file to keep, and no two certificates alike.
-        '-set_serial', `0x${randomBytes(16).toString('hex')}`,
-        '-days', String(leaf.days), '-sha256', '-extfile', ext, '-out', cert,
+        '-set_serial',
+        `0x${randomBytes(16).toString('hex')}`,
+        '-days',
+        String(leaf.days),
+        '-sha256',
+        '-extfile',
+        ext,
+        '-out',
+        cert,
       ],
       scratch,
     );

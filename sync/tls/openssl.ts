@@ -14,9 +14,7 @@ export class OpensslError extends Error {
   override readonly name = 'OpensslError';
 }
 
-export interface OpensslRunner {
-  (args: readonly string[], cwd: string): Promise<void>;
-}
+export type OpensslRunner = (args: readonly string[], cwd: string) => Promise<void>;
 
 /** Runs `openssl ARGS` in `cwd`; `binary` lets a test point at another executable. */
 export function opensslRunner(binary = 'openssl'): OpensslRunner {

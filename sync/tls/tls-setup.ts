@@ -21,7 +21,14 @@ import { mosquittoConf, parseListen } from './broker-config.js';
 import { altNames, CertificateError, checkIssuedPair, commonName, readCertificate } from './certificate.js';
 import { issueLeaf, type LeafKind, makeCa, type PairPaths } from './issue.js';
 import type { OpensslRunner } from './openssl.js';
-import { listBuses, readSettings, type TlsLayout, type TlsSettings, tlsLayout, writeDerived } from './tls-dir.js';
+import {
+  listBuses,
+  readSettings,
+  type TlsLayout,
+  type TlsSettings,
+  tlsLayout,
+  writeDerived,
+} from './tls-dir.js';
 
 /** Something the operator fixes: a bad option or a directory in a state we will not guess about. */
 export class TlsSetupError extends Error {
@@ -32,7 +39,8 @@ export class TlsSetupError extends Error {
 export const BUS_TLS_DIR = '/etc/teiki/tls';
 /** Names every broker certificate covers, so the depot tools and tests can reach it locally. */
 const LOCAL_NAMES = ['localhost', '127.0.0.1'];
-const HOST_NAME = /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+const HOST_NAME =
+  /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
 
 export type Action = 'created' | 'reused' | 'kept';
 
@@ -90,7 +98,11 @@ export async function initTls(o: TlsInitOptions, run: OpensslRunner): Promise<Tl
 }
 
 /** Issues certificates for more buses in an existing directory and regenerates the ACL. */
-export async function addBuses(out: string, vehicles: readonly string[], run: OpensslRunner): Promise<TlsSummary> {
+export async function addBuses(
+  out: string,
+  vehicles: readonly string[],
+  run: OpensslRunner,
+): Promise<TlsSummary> {
   const layout = tlsLayout(resolve(out));
   if (!existsSync(layout.settings) || !existsSync(layout.ca.cert)) {
     throw new TlsSetupError(`${layout.dir} has no teiki CA: run "teiki depot tls init --out ${out}" first`);
@@ -112,7 +124,9 @@ function loadSettings(layout: TlsLayout): TlsSettings {
 function checkSettings(s: TlsSettings): void {
   for (const host of s.broker_hosts) {
     if (!isIP(host) && !HOST_NAME.test(host)) {
-      throw new TlsSetupError(`--broker-host ${JSON.stringify(host)} is neither a host name nor an IP address`);
+      throw new TlsSetupError(
+        `--broker-host ${JSON.stringify(host)} is neither a host name nor an IP address`,
+      );
     }
   }
   if (!parseListen(s.listen)) {
@@ -178,7 +192,9 @@ async function ensureLeaf(
   const hasCert = existsSync(out.cert);
   const hasKey = existsSync(out.key);
   if (!hasCert && hasKey) {
-    throw new TlsSetupError(`${out.key} exists without ${out.cert} (an interrupted run?): remove it and run again`);
+    throw new TlsSetupError(
+      `${out.key} exists without ${out.cert} (an interrupted run?): remove it and run again`,
+    );
   }
   if (!hasCert) {
     await issueLeaf(run, layout.ca, out, leaf);
@@ -230,7 +246,12 @@ async function finish(
   for (const vehicle of newBuses) {
     actions.set(
       vehicle,
-      await ensureLeaf(layout, layout.bus(vehicle), { commonName: vehicle, days, kind: { usage: 'client' } }, run),
+      await ensureLeaf(
+        layout,
+        layout.bus(vehicle),
+        { commonName: vehicle, days, kind: { usage: 'client' } },
+        run,
+      ),
     );
   }
   // The ACL lists every bus with a certificate here, checked like the new ones.

@@ -1,13 +1,14 @@
 import { type Command, InvalidArgumentError } from 'commander';
 import { OpensslError, OpensslMissingError, opensslRunner } from '../../../sync/tls/openssl.js';
-import { addBuses, initTls, type TlsSummary, TlsSetupError } from '../../../sync/tls/tls-setup.js';
+import { addBuses, initTls, TlsSetupError, type TlsSummary } from '../../../sync/tls/tls-setup.js';
 import { CliError, EXIT } from '../errors.js';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
 function positiveInt(value: string): number {
   const n = Number(value);
-  if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError('must be a whole number of days, 1 or more');
+  if (!Number.isSafeInteger(n) || n < 1)
+    throw new InvalidArgumentError('must be a whole number of days, 1 or more');
   return n;
 }
 
@@ -57,7 +58,7 @@ export function registerDepotTls(depot: Command): void {
     .option(
       '--broker-host <name>',
       'a DNS name or IP address the buses and the depot use for the broker (repeat for several; ' +
-        'the first goes into the buses\' mqtt.url)',
+        "the first goes into the buses' mqtt.url)",
       collect,
     )
     .option('--bus <vehicle>', 'issue a certificate for this vehicle id (repeat for several)', collect)

@@ -6,10 +6,15 @@ import { join } from 'node:path';
 import { createServer as createTlsServer } from 'node:tls';
 import { connect, type IClientOptions } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BUS_TLS_SETTINGS, describeConnectError, type TlsSettingNames, tlsHint } from '../../../sync/tls-hint.js';
 import { issueLeaf, type PairPaths } from '../../../sync/tls/issue.js';
 import { type OpensslRunner, opensslRunner } from '../../../sync/tls/openssl.js';
 import { initTls, type TlsSummary } from '../../../sync/tls/tls-setup.js';
+import {
+  BUS_TLS_SETTINGS,
+  describeConnectError,
+  type TlsSettingNames,
+  tlsHint,
+} from '../../../sync/tls-hint.js';
 import { type Mosquitto, startMosquitto } from '../../helpers/mosquitto.js';
 
 /**
@@ -151,21 +156,29 @@ describe('tlsHint on real TLS failures', () => {
   it('names the CA setting when the broker is not signed by the CA given, or none is', async () => {
     for (const ca of [theirs.ca.cert, undefined]) {
       const err = await failure(at(port.good), files({ ca, cert: bus().cert, key: bus().key }));
-      expect((err as { code: string }).code).toMatch(/^(UNABLE_TO_VERIFY_LEAF_SIGNATURE|SELF_SIGNED_CERT_IN_CHAIN)$/);
+      expect((err as { code: string }).code).toMatch(
+        /^(UNABLE_TO_VERIFY_LEAF_SIGNATURE|SELF_SIGNED_CERT_IN_CHAIN)$/,
+      );
       expect(tlsHint(err, DEPOT)).toMatch(/not signed by the CA in --ca: set --ca to the teiki CA/);
       expect(tlsHint(err, BUS_TLS_SETTINGS)).toMatch(/set mqtt.ca to the teiki CA/);
     }
   });
 
   it('names the URL when the broker certificate does not cover its host', async () => {
-    const err = await failure(at(port.altName), files({ ca: ours.ca.cert, cert: bus().cert, key: bus().key }));
+    const err = await failure(
+      at(port.altName),
+      files({ ca: ours.ca.cert, cert: bus().cert, key: bus().key }),
+    );
     expect(err).toMatchObject({ code: 'ERR_TLS_CERT_ALTNAME_INVALID' });
     expect(tlsHint(err, DEPOT)).toMatch(/does not name the host in --mqtt.*--broker-host/);
     expect(tlsHint(err, BUS_TLS_SETTINGS)).toMatch(/host in mqtt.url/);
   });
 
   it("says the broker's certificate expired", async () => {
-    const err = await failure(at(port.expired), files({ ca: ours.ca.cert, cert: bus().cert, key: bus().key }));
+    const err = await failure(
+      at(port.expired),
+      files({ ca: ours.ca.cert, cert: bus().cert, key: bus().key }),
+    );
     expect(err).toMatchObject({ code: 'CERT_HAS_EXPIRED' });
     expect(tlsHint(err, DEPOT)).toMatch(/broker's certificate has expired/);
   });
@@ -175,7 +188,9 @@ describe('tlsHint on real TLS failures', () => {
     expect(err).toMatchObject({
       code: expect.stringMatching(/^ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED$|HANDSHAKE_FAILURE$/),
     });
-    expect(tlsHint(err, DEPOT)).toBe('the broker requires a client certificate: set --tls-cert and --tls-key');
+    expect(tlsHint(err, DEPOT)).toBe(
+      'the broker requires a client certificate: set --tls-cert and --tls-key',
+    );
     expect(tlsHint(err, BUS_TLS_SETTINGS)).toBe(
       'the broker requires a client certificate: set mqtt.cert and mqtt.key',
     );
@@ -183,7 +198,10 @@ describe('tlsHint on real TLS failures', () => {
 
   it('names the certificate setting when the broker does not know its CA', async () => {
     const stranger = theirs.buses[0]!;
-    const err = await failure(at(port.good), files({ ca: ours.ca.cert, cert: stranger.cert, key: stranger.key }));
+    const err = await failure(
+      at(port.good),
+      files({ ca: ours.ca.cert, cert: stranger.cert, key: stranger.key }),
+    );
     expect(err).toMatchObject({ code: 'ERR_SSL_TLSV1_ALERT_UNKNOWN_CA' });
     expect(tlsHint(err, DEPOT)).toMatch(/does not know the CA that issued --tls-cert/);
   });
@@ -198,7 +216,10 @@ describe('tlsHint on real TLS failures', () => {
   });
 
   it('names the key and certificate settings when they do not belong together', async () => {
-    const err = await failure(at(port.good), files({ ca: ours.ca.cert, cert: bus().cert, key: ours.depot.key }));
+    const err = await failure(
+      at(port.good),
+      files({ ca: ours.ca.cert, cert: bus().cert, key: ours.depot.key }),
+    );
     expect(err).toMatchObject({ code: 'ERR_OSSL_X509_KEY_VALUES_MISMATCH' });
     expect(tlsHint(err, DEPOT)).toBe(
       '--tls-key is not the private key of the certificate in --tls-cert: give the pair that belongs together',
@@ -234,7 +255,7 @@ describe('tlsHint on real TLS failures', () => {
     expect(describeConnectError(new Error('boom'), DEPOT)).toBe('boom');
   });
 
-  it("describes an OpenSSL alert in one line, by its reason and the hint", async () => {
+  it('describes an OpenSSL alert in one line, by its reason and the hint', async () => {
     const err = await failure(at(port.good), files({ ca: ours.ca.cert }));
     const line = describeConnectError(err, DEPOT);
     expect(line).not.toMatch(/\n|\.c:\d+/);
