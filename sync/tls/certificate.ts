@@ -5,6 +5,7 @@
  */
 import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 
 export class CertificateError extends Error {
   override readonly name = 'CertificateError';
@@ -29,6 +30,19 @@ export function commonName(cert: X509Certificate): string | null {
   // `subject` is one "KEY=value" per line; our CNs never contain a newline (vehicle id pattern).
   const line = cert.subject.split('\n').find((l) => l.startsWith('CN='));
   return line ? line.slice(3) : null;
+}
+
+/**
+ * An IPv6 address as node prints it in a subjectAltName ("0:0:0:0:0:0:0:1" for "::1"), so a name
+ * given on the command line compares equal to the one in the certificate; anything else as is.
+ */
+export function canonicalName(name: string): string {
+  if (isIP(name) !== 6 || name.includes('.')) return name.toLowerCase();
+  const [head = '', tail] = name.toLowerCase().split('::');
+  const left = head ? head.split(':') : [];
+  const right = tail ? tail.split(':') : [];
+  const zeros = tail === undefined ? [] : Array(8 - left.length - right.length).fill('0');
+  return [...left, ...zeros, ...right].map((g) => g.replace(/^0+(?=.)/, '')).join(':');
 }
 
 /** DNS names and IP addresses in the subjectAltName, e.g. ["localhost", "127.0.0.1"]. */

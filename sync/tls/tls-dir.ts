@@ -66,7 +66,13 @@ export function readSettings(layout: TlsLayout): TlsSettings | null {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw err;
   }
-  const parsed = TlsSettingsSchema.safeParse(JSON.parse(text));
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new Error(`${layout.settings} is not JSON (it is written by teiki depot tls init)`);
+  }
+  const parsed = TlsSettingsSchema.safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw new Error(`${layout.settings}: ${issue?.path.join('.') || '(root)'}: ${issue?.message}`);

@@ -18,7 +18,14 @@ import {
 } from '../broker-acl.js';
 import { isValidVehicleId } from '../topics.js';
 import { mosquittoConf, parseListen } from './broker-config.js';
-import { altNames, CertificateError, checkIssuedPair, commonName, readCertificate } from './certificate.js';
+import {
+  altNames,
+  CertificateError,
+  canonicalName,
+  checkIssuedPair,
+  commonName,
+  readCertificate,
+} from './certificate.js';
 import { issueLeaf, type LeafKind, makeCa, type PairPaths } from './issue.js';
 import type { OpensslRunner } from './openssl.js';
 import {
@@ -114,11 +121,14 @@ export async function addBuses(
 }
 
 function loadSettings(layout: TlsLayout): TlsSettings {
+  let settings: TlsSettings | null;
   try {
-    return readSettings(layout) as TlsSettings;
+    settings = readSettings(layout);
   } catch (err) {
     throw new TlsSetupError((err as Error).message);
   }
+  if (!settings) throw new TlsSetupError(`${layout.settings} is missing`);
+  return settings;
 }
 
 function checkSettings(s: TlsSettings): void {
@@ -138,7 +148,7 @@ function checkSettings(s: TlsSettings): void {
   ] as const) {
     // One line per setting in mosquitto.conf: a control character would start another.
     if (!path.startsWith('/') || /[\0-\x1f]/.test(path)) {
-      throw new TlsSetupError(`${flag} ${JSON.stringify(path)} must be an absolute path`);
+      throw new TlsSetupError(`${flag} ${JSON.stringify(path)} must be an absolute path on one line`);
     }
   }
 }
@@ -205,12 +215,13 @@ async function ensureLeaf(
   const cert = guard(() =>
     checkIssuedPair(readCertificate(layout.ca.cert), out.cert, hasKey ? out.key : null),
   );
-  if (commonName(cert) !== leaf.commonName) {
+  // A client's CN is its identity at the broker; a server is known by its subjectAltName only.
+  if (leaf.kind.usage === 'client' && commonName(cert) !== leaf.commonName) {
     throw new TlsSetupError(`${out.cert} has CN ${commonName(cert)}, not ${leaf.commonName}`);
   }
   if (leaf.kind.usage === 'server') {
-    const covered = new Set(altNames(cert));
-    const missing = leaf.kind.names.filter((n) => !covered.has(n));
+    const covered = new Set(altNames(cert).map(canonicalName));
+    const missing = leaf.kind.names.filter((n) => !covered.has(canonicalName(n)));
     if (missing.length > 0) {
       throw new TlsSetupError(
         `${out.cert} does not cover ${missing.join(', ')}: move broker.crt and broker.key away and run again to reissue it`,

@@ -17,7 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigSchema } from '../../device/config/schema.js';
 import { issueLeaf } from '../../sync/tls/issue.js';
 import { opensslRunner } from '../../sync/tls/openssl.js';
-import type { TlsSummary } from '../../sync/tls/tls-setup.js';
+import { initTls, type TlsSummary } from '../../sync/tls/tls-setup.js';
 import { topics } from '../../sync/topics.js';
 import { runTeiki, TEIKI, TeikiProcess } from '../helpers/cli.js';
 import { connectMqtt } from '../helpers/mosquitto.js';
@@ -321,7 +321,7 @@ describe('refusals', () => {
       const none = await runTeiki(['depot', 'tls', 'add-bus', 'bus-101', '--out', empty]);
       expect(none.code).toBe(2);
       expect(none.stderr).toMatch(/has no teiki CA: run "teiki depot tls init --out/);
-      const half = await teiki(['depot', 'tls', 'init', '--out', join(empty, 'half')]);
+      const half = await initTls({ out: join(empty, 'half') }, opensslRunner());
       unlinkSync(half.ca.key);
       const r = await runTeiki(['depot', 'tls', 'init', '--out', join(empty, 'half')]);
       expect(r.code).toBe(2);
@@ -329,7 +329,7 @@ describe('refusals', () => {
     } finally {
       rmSync(empty, { recursive: true, force: true });
     }
-  });
+  }, 60_000);
 
   it('exits 3 with what to install when openssl is missing', () => {
     const out = join(base, 'no-openssl');
@@ -364,7 +364,7 @@ describe('a TLS mistake names the setting that fixes it', () => {
     expect(mismatch.stderr).toMatch(/--key is not the private key of the certificate in --cert/);
     for (const r of [wrongCa, foreign, mismatch])
       expect(r.stderr.split('\n').filter(Boolean)).toHaveLength(1);
-  });
+  }, 60_000);
 
   it("teiki run: a key that is not the certificate's is a config error naming mqtt.key", async () => {
     const config = join(base, 'bus-config.json');
