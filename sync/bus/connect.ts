@@ -11,9 +11,11 @@
  */
 import { readFileSync } from 'node:fs';
 import { type IClientOptions, type MqttClient, connect as mqttConnect } from 'mqtt';
+import { ConfigError } from '../../device/config/load.js';
 import type { Config } from '../../device/config/schema.js';
 import type { Logger } from '../../device/log/logger.js';
 import { offlineWill } from '../messages.js';
+import { BUS_TLS_SETTINGS, describeConnectError, type TlsSettingNames, tlsHint } from '../tls-hint.js';
 
 export type BusMqttConfig = Pick<Config, 'vehicle' | 'mqtt'>;
 
@@ -119,15 +121,21 @@ export function keepReconnecting(client: MqttClient, opts: BackoffOptions, logge
 
 /**
  * Logs client errors without crashing the process: an EventEmitter 'error' with no listener
- * throws. The first error of an outage is a warning, repeats (one per attempt) are debug.
+ * throws. The first error of an outage is a warning, repeats (one per attempt) are debug. A TLS
+ * error carries a `hint` naming the setting that fixes it (`names`: the bus config's by default).
  */
-export function logClientErrors(client: MqttClient, logger: Logger): void {
+export function logClientErrors(
+  client: MqttClient,
+  logger: Logger,
+  names: TlsSettingNames = BUS_TLS_SETTINGS,
+): void {
   let quiet = false;
   client.on('connect', () => {
     quiet = false;
   });
   client.on('error', (err) => {
-    const fields = { err: err.message, code: (err as { code?: unknown }).code };
+    const hint = tlsHint(err, names);
+    const fields = { err: err.message, code: (err as { code?: unknown }).code, ...(hint ? { hint } : {}) };
     if (quiet) logger.debug(fields, 'mqtt error');
     else logger.warn(fields, 'mqtt error');
     quiet = true;
@@ -148,8 +156,15 @@ export function connectBus(config: BusMqttConfig, logger: Logger, deps: ConnectB
   const url = config.mqtt.url;
   if (!url) throw new Error('mqtt.url is not set: the bus has no broker to sync with');
   const log = logger.child({ component: 'mqtt' });
-  const options = busClientOptions(config);
-  const client = (deps.connect ?? mqttConnect)(url, options);
+  let options: IClientOptions;
+  let client: MqttClient;
+  try {
+    options = busClientOptions(config);
+    // mqtt.js throws here when the key is not the certificate's, or a file is not PEM.
+    client = (deps.connect ?? mqttConnect)(url, options);
+  } catch (err) {
+    throw new ConfigError(describeConnectError(err, BUS_TLS_SETTINGS));
+  }
   logClientErrors(client, log);
   keepReconnecting(
     client,

@@ -7,6 +7,10 @@
 import { connect, type IClientOptions, type MqttClient } from 'mqtt';
 import type { Logger } from '../../device/log/logger.js';
 import { keepReconnecting, logClientErrors, readTlsFiles, type TlsFiles } from '../bus/connect.js';
+import { describeConnectError, type TlsSettingNames } from '../tls-hint.js';
+
+/** The flags of `depot collect` and `depot fleet`, named in their errors and hints. */
+const FLAGS: TlsSettingNames = { url: '--mqtt', ca: '--ca', cert: '--cert', key: '--key' };
 
 export interface DepotMqttOptions extends TlsFiles {
   readonly url: string;
@@ -38,7 +42,7 @@ export function depotClientOptions(opts: DepotMqttOptions): IClientOptions {
   }
   let tls: IClientOptions;
   try {
-    tls = readTlsFiles(opts, { ca: '--ca', cert: '--cert', key: '--key' });
+    tls = readTlsFiles(opts, FLAGS);
   } catch (err) {
     throw new DepotConnectError((err as Error).message);
   }
@@ -65,7 +69,13 @@ export function connectDepot(
   reconnect: boolean,
 ): Promise<MqttClient> {
   const options = depotClientOptions(opts);
-  const client = connect(opts.url, options);
+  let client: MqttClient;
+  try {
+    // mqtt.js throws here when the key is not the certificate's, or a file is not PEM.
+    client = connect(opts.url, options);
+  } catch (err) {
+    throw new DepotConnectError(`cannot connect to ${opts.url}: ${describeConnectError(err, FLAGS)}`);
+  }
   return new Promise((resolve, reject) => {
     let lastError: Error | null = null;
     const onError = (err: Error) => {
@@ -75,13 +85,15 @@ export function connectDepot(
       cleanup();
       client.on('error', () => undefined); // nothing more to report on a client being dropped
       client.end(true);
-      const why = lastError?.message ?? 'connection closed before the broker answered';
+      const why = lastError
+        ? describeConnectError(lastError, FLAGS)
+        : 'connection closed before the broker answered';
       reject(new DepotConnectError(`cannot connect to ${opts.url}: ${why}`));
     };
     const onConnect = () => {
       cleanup();
       const log = logger.child({ component: 'mqtt' });
-      logClientErrors(client, log);
+      logClientErrors(client, log, FLAGS);
       if (reconnect) keepReconnecting(client, { minMs: 1000, maxMs: 30_000 }, log);
       resolve(client);
     };

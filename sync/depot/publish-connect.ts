@@ -7,6 +7,10 @@
  */
 import { connect, type IClientOptions, type MqttClient } from 'mqtt';
 import { readTlsFiles, type TlsFiles } from '../bus/connect.js';
+import { describeConnectError, type TlsSettingNames } from '../tls-hint.js';
+
+/** The flags of `depot publish`, named in its errors and hints. */
+const FLAGS: TlsSettingNames = { url: '--mqtt', ca: '--ca', cert: '--cert', key: '--client-key' };
 
 export class DepotConnectError extends Error {
   override readonly name = 'DepotConnectError';
@@ -26,7 +30,7 @@ export function depotClientOptions(o: DepotConnectOptions): IClientOptions {
     clean: true,
     reconnectPeriod: 0,
     connectTimeout: o.connectTimeoutMs ?? 10_000,
-    ...readTlsFiles(o.tls, { ca: '--ca', cert: '--cert', key: '--client-key' }),
+    ...readTlsFiles(o.tls, FLAGS),
     rejectUnauthorized: true,
   };
 }
@@ -34,7 +38,13 @@ export function depotClientOptions(o: DepotConnectOptions): IClientOptions {
 /** Resolves once the broker accepted the connection; the client keeps an 'error' listener. */
 export function connectDepot(o: DepotConnectOptions): Promise<MqttClient> {
   const options = depotClientOptions(o);
-  const client = connect(o.url, options);
+  let client: MqttClient;
+  try {
+    // mqtt.js throws here when the key is not the certificate's, or a file is not PEM.
+    client = connect(o.url, options);
+  } catch (err) {
+    throw new DepotConnectError(`cannot connect to ${o.url}: ${describeConnectError(err, FLAGS)}`);
+  }
   const errors: Error[] = [];
   // Always listened to: an 'error' with no listener would crash the process.
   client.on('error', (err) => errors.push(err));
@@ -45,7 +55,12 @@ export function connectDepot(o: DepotConnectOptions): Promise<MqttClient> {
       client.end(true);
       reject(new DepotConnectError(`cannot connect to ${o.url}: ${why}`));
     };
-    const onClose = () => fail(errors[0]?.message ?? 'connection closed before the broker accepted it');
+    const onClose = () =>
+      fail(
+        errors[0]
+          ? describeConnectError(errors[0], FLAGS)
+          : 'connection closed before the broker accepted it',
+      );
     const onConnect = () => {
       client.removeListener('close', onClose);
       resolve(client);

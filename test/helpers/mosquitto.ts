@@ -19,7 +19,7 @@ import { tmpdir, userInfo } from 'node:os';
 import { basename, join } from 'node:path';
 import { promisify } from 'node:util';
 import { connect, type IClientOptions, type MqttClient } from 'mqtt';
-import { mosquittoAcl } from '../../sync/broker-acl.js';
+import { mosquittoAcl, syncIdentities } from '../../sync/broker-acl.js';
 import { describeHolders, tcpPortHolders } from './resource-holders.js';
 
 const run = promisify(execFile);
@@ -234,8 +234,9 @@ export async function startMosquitto(options: MosquittoOptions = {}): Promise<Mo
   let log = '';
   let child: ChildProcess | undefined;
   try {
-    const certs = options.tls ? await makeCerts(dir, options.vehicles ?? ['bus-101', 'bus-102']) : undefined;
-    const acl = options.acl ?? (options.tls ? mosquittoAcl() : undefined);
+    const vehicles = options.vehicles ?? ['bus-101', 'bus-102'];
+    const certs = options.tls ? await makeCerts(dir, vehicles) : undefined;
+    const acl = options.acl ?? (options.tls ? mosquittoAcl(syncIdentities(vehicles)) : undefined);
     const confPath = join(dir, 'mosquitto.conf');
 
     const launch = async (port: number, when: string): Promise<ChildProcess> => {

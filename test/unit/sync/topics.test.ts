@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { mosquittoAcl } from '../../../sync/broker-acl.js';
+import { mosquittoAcl, syncIdentities } from '../../../sync/broker-acl.js';
 import { isValidVehicleId, parseTopic, topics } from '../../../sync/topics.js';
 
 describe('topics', () => {
@@ -55,16 +55,35 @@ describe('topics', () => {
     );
   });
 
-  it('writes an ACL that scopes buses to their own topics by certificate CN', () => {
-    const acl = mosquittoAcl();
+  it('writes an ACL that scopes each bus to its own topics by certificate CN', () => {
+    const acl = mosquittoAcl(syncIdentities(['bus-101', 'bus-102']));
     expect(acl).toContain('user depot\ntopic readwrite teiki/v1/list/#');
-    expect(acl).toContain('pattern write teiki/v1/bus/%u/records');
-    expect(acl).toContain('pattern read teiki/v1/bus/%u/ack');
-    expect(acl).not.toMatch(/pattern (write|readwrite) teiki\/v1\/list/);
+    expect(acl).toContain(
+      [
+        'user bus-101',
+        'topic read teiki/v1/list/#',
+        'topic write teiki/v1/bus/bus-101/status',
+        'topic write teiki/v1/bus/bus-101/records',
+        'topic write teiki/v1/bus/bus-101/resync',
+        'topic read teiki/v1/bus/bus-101/ack',
+      ].join('\n'),
+    );
+    // No pattern lines (mosquitto warns for a pattern without %u or %c), no write on lists by a bus.
+    expect(acl).not.toMatch(/^pattern/m);
+    expect(acl.match(/^topic (write|readwrite) teiki\/v1\/list/gm)).toEqual([
+      'topic readwrite teiki/v1/list',
+    ]);
+  });
+
+  it('refuses a bus named like the depot, a name mosquitto could misread, and a name twice', () => {
+    expect(() => mosquittoAcl(syncIdentities(['depot']))).toThrow(/reserved for the depot/);
+    expect(() => mosquittoAcl(syncIdentities(['bus/1']))).toThrow(/not a valid name/);
+    expect(() => mosquittoAcl(syncIdentities(['#']))).toThrow(/not a valid name/);
+    expect(() => mosquittoAcl(syncIdentities(['bus-1', 'bus-1']))).toThrow(/listed twice/);
   });
 
   it('is the ACL printed in sync/README.md', () => {
     const readme = readFileSync(new URL('../../../sync/README.md', import.meta.url), 'utf8');
-    expect(readme).toContain(mosquittoAcl().trimEnd());
+    expect(readme).toContain(mosquittoAcl(syncIdentities(['bus-101', 'bus-102'])).trimEnd());
   });
 });
