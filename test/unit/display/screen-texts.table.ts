@@ -178,7 +178,7 @@ export const STATUS_ROWS: readonly StatusRow[] = [
   },
   {
     name: 'a stale list',
-    version: 12,
+    version: 2,
     ageMinutes: 4 * 24 * 60,
     expiresInMinutes: -24 * 60,
     link: 'offline',
@@ -186,7 +186,7 @@ export const STATUS_ROWS: readonly StatusRow[] = [
     recordFailing: false,
     storageLow: false,
     lines: [
-      'リスト更新 4日前 第12版 期限切れ',
+      'リスト更新 4日前 第2版 期限切れ',
       '通信 オフライン',
       '乗車:正常 降車:正常',
       '! 定期券リスト期限切れ 要確認',

@@ -9,7 +9,6 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { statusLine } from '../../../device/daemon/status-line.js';
 import {
   ALARM_JA,
   KIND_JA,
@@ -20,8 +19,6 @@ import {
   TONE_JA,
 } from '../../../device/display/messages-ja.js';
 import { screenText } from '../../../device/display/screen-lines.js';
-import { foreignCardScreen, verdictScreen } from '../../../device/display/screens.js';
-import type { Pass } from '../../../device/domain/pass.js';
 import { ConsoleDisplay } from '../../../hardware/console/console-display.js';
 import type { StatusLine, VerdictScreen, VerdictTone } from '../../../hardware/ports/driver-display.js';
 import {
@@ -34,67 +31,11 @@ import { SIGNAL_PATTERNS } from '../../../hardware/serial/display-signal.js';
 import { textCodec } from '../../../hardware/serial/text-codec.js';
 import { renderScreen } from '../../../simulator/display-unit/render.js';
 import { displayWidth } from '../../../simulator/display-unit/text-width.js';
-import {
-  CARD_NUMBER,
-  IDLE_ROWS,
-  SIGNAL_ROWS,
-  STATUS_ROWS,
-  type StatusRow,
-  VALID_UNTIL,
-  VERDICT_ROWS,
-  type VerdictRow,
-} from './screen-texts.table.js';
+import { screenOf, statusOf } from './screen-cases.js';
+import { IDLE_ROWS, SIGNAL_ROWS, STATUS_ROWS, VERDICT_ROWS } from './screen-texts.table.js';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
-const NOW = Date.parse('2026-12-01T08:00:00+09:00');
-const MINUTE = 60_000;
 const CODECS = [textCodec('utf-8'), textCodec('shift_jis')];
-
-function screenOf(r: VerdictRow): VerdictScreen {
-  if (r.reason === 'not_icoca') return foreignCardScreen(r.reader);
-  const pass: Pass | null = r.pass && {
-    pass_id: 'P1',
-    card_number: CARD_NUMBER,
-    idm: '0114b3a1c2d3e4f5',
-    kind: r.pass,
-    issuer: 'matsue-city',
-    operators: ['matsue-city'],
-    valid_from: '2026-04-01',
-    valid_until: VALID_UNTIL,
-    fare_limit: r.pass === 'student_free' ? null : 240,
-    area: r.pass === 'student_free' ? 'matsue' : null,
-    status: 'active',
-  };
-  return verdictScreen({
-    verdict: r.verdict,
-    reason: r.reason,
-    reader: r.reader,
-    pass,
-    fare: r.fare,
-    excess: r.excess,
-  });
-}
-
-function statusOf(r: StatusRow): StatusLine {
-  const applied = NOW - r.ageMinutes * MINUTE;
-  return statusLine({
-    list: {
-      version: r.version,
-      count: 1,
-      active: 1,
-      changes: 0,
-      appliedAt: r.version === null ? null : new Date(applied).toISOString(),
-      expiresAt:
-        r.expiresInMinutes === null ? null : new Date(NOW + r.expiresInMinutes * MINUTE).toISOString(),
-      source: r.version === null ? null : 'sync',
-    },
-    now: NOW - (r.clockBackMinutes ?? 0) * MINUTE,
-    link: r.link,
-    readers: r.readers.map((x) => ({ ...x, name: 'reader' })),
-    recordFailing: r.recordFailing,
-    storageLow: r.storageLow,
-  });
-}
 
 /** What a console display prints for `show`, one output line per call. */
 function consoleOut(show: (d: ConsoleDisplay) => void): string[] {
