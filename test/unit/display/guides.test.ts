@@ -1,7 +1,9 @@
 /**
- * systemd/DRIVER-GUIDE.md against the real screens (issue 11): the Japanese guide quotes every
- * headline, alarm, status word and tone exactly as messages-ja.ts has them, its sample screen is
- * what the display unit draws, and no retired wording or spelling is left in it.
+ * The Japanese guides against the real screens and command line (issue 11): DRIVER-GUIDE.md
+ * quotes every headline, alarm, status word and tone exactly as messages-ja.ts has them, its
+ * sample screen is what the display unit draws, and no retired wording or spelling is left in it;
+ * DEPOT-QUICKSTART.ja.md walks depot staff through install, keys, TLS, publish, collect and fleet
+ * with the option names of the one command line.
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -112,3 +114,49 @@ function statusRow(name: string): StatusRow {
   if (!row) throw new Error(`no status row ${name}`);
   return row;
 }
+
+describe('DEPOT-QUICKSTART.ja.md', () => {
+  const quick = readFileSync(resolve(ROOT, 'systemd/DEPOT-QUICKSTART.ja.md'), 'utf8');
+  const commands = [...quick.matchAll(/^\s*(?:runuser -u \S+ -- )?teiki ([a-z -]+?)(?= --| \\|$)/gm)].map(
+    (m) => m[1],
+  );
+
+  it('is in Japanese and covers install, keys, TLS, publish, collect and fleet in that order', () => {
+    const steps = [
+      'インストール',
+      '鍵は 2 種類',
+      'TLS',
+      '配信する（publish）',
+      '回収する（collect）',
+      '車両一覧',
+    ];
+    const at = steps.map((h) => quick.indexOf(h));
+    expect(
+      at.every((i) => i >= 0),
+      JSON.stringify(at),
+    ).toBe(true);
+    expect([...at].sort((a, b) => a - b)).toEqual(at);
+    expect(commands).toEqual(
+      expect.arrayContaining([
+        'depot keys generate',
+        'depot tls init',
+        'depot publish',
+        'depot collect',
+        'depot fleet',
+      ]),
+    );
+  });
+
+  it('names the signing key and the TLS files with their own options, never the old ones', () => {
+    for (const option of ['--signing-key', '--tls-key', '--tls-cert', '--ca'])
+      expect(quick).toContain(option);
+    expect(quick).not.toMatch(/--key |--cert |--client-key/);
+    expect(quick).toContain('teiki depot tls init --out /root/teiki-tls --bus bus-101');
+  });
+
+  it('quotes the bus screen exactly as the driver sees it', () => {
+    expect(quick).toContain(`「${ALARM_JA.listStale}」`);
+    expect(quick).toContain('「通信 オンライン」');
+    expect(quick).not.toMatch(/リスト期限切れ」|¥/);
+  });
+});
