@@ -16,6 +16,7 @@ import { systemClock } from '../../hardware/system-clock.js';
 import type { Config } from '../config/schema.js';
 import type { DaemonPorts } from '../daemon/daemon.js';
 import type { SyncFactory } from '../daemon/sync-link.js';
+import { screenText } from '../display/screen-lines.js';
 import type { Logger } from '../log/logger.js';
 import { CliError, EXIT } from './errors.js';
 
@@ -83,7 +84,7 @@ export async function createPorts(config: Config, logger: Logger): Promise<Daemo
     await serial.open();
     display = serial;
   } else {
-    display = new ConsoleDisplay(process.stderr, { colour: process.stderr.isTTY === true });
+    display = new ConsoleDisplay(process.stderr, { text: screenText, colour: process.stderr.isTTY === true });
   }
 
   let stopSource: StopSource | null = null;

@@ -1,11 +1,12 @@
 /**
- * Composes the driver's verdict screen from a decision. Pure: no clock, no I/O.
+ * Composes the driver's verdict screen from a decision, in the words of messages-ja.ts. Pure: no
+ * clock, no I/O. `validUntil` stays YYYY-MM-DD (the wire form); the screen shows it as YYYY/MM/DD.
  */
 import type { ReaderRole } from '../../hardware/ports/card-reader.js';
 import type { VerdictScreen, VerdictTone } from '../../hardware/ports/driver-display.js';
 import type { Pass } from '../domain/pass.js';
 import { maskCard } from '../log/mask.js';
-import { KIND_JA, REASON_JA } from './messages-ja.js';
+import { excessHeadline, KIND_JA, REASON_JA, type ScreenReason } from './messages-ja.js';
 
 export function toneFor(verdict: string): VerdictTone {
   switch (verdict) {
@@ -21,7 +22,7 @@ export function toneFor(verdict: string): VerdictTone {
 
 export interface ScreenInput {
   readonly verdict: string;
-  readonly reason: string;
+  readonly reason: ScreenReason;
   readonly reader: ReaderRole | null;
   readonly pass: Pass | null;
   readonly fare: number | null;
@@ -30,9 +31,7 @@ export interface ScreenInput {
 
 export function verdictScreen(d: ScreenInput): VerdictScreen {
   const headline =
-    d.reason === 'excess_fare' && d.excess !== null
-      ? `差額 ¥${d.excess.toLocaleString('ja-JP')} をお受け取りください`
-      : (REASON_JA[d.reason] ?? d.reason);
+    d.reason === 'excess_fare' && d.excess !== null ? excessHeadline(d.excess) : REASON_JA[d.reason];
   return {
     verdict: d.verdict,
     reason: d.reason,
@@ -53,7 +52,7 @@ export function foreignCardScreen(reader: ReaderRole): VerdictScreen {
     reason: 'not_icoca',
     tone: 'reject',
     reader,
-    headline: REASON_JA.not_icoca ?? 'ICOCAではありません',
+    headline: REASON_JA.not_icoca,
     kind: null,
     validUntil: null,
     excess: null,

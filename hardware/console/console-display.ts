@@ -1,7 +1,9 @@
 /**
- * The console driver of the driver display (`display.driver: "console"`): one readable block per
- * verdict on a text stream (stderr by default, so stdout stays JSON log lines). Also the passenger
- * signal, printed as the tone the buzzer would make.
+ * The console driver of the driver display (`display.driver: "console"`): the screen's lines on a
+ * text stream (stderr by default, so stdout stays JSON log lines), one output line per verdict,
+ * status and tone. Also the passenger signal, printed as the tone the buzzer would make. The
+ * wording is the device's (device/display/screen-lines.ts `screenText`, given by the composition
+ * root), the same lines the display unit draws; this adapter only joins and colours them.
  */
 import type { Writable } from 'node:stream';
 import type {
@@ -13,21 +15,26 @@ import type {
 } from '../ports/driver-display.js';
 import type { PassengerSignal, SignalObserver } from '../ports/passenger-signal.js';
 
-const TONE_TEXT: Record<VerdictTone, string> = {
-  accept: 'ピッ',
-  reject: 'ピピピー',
-  attention: 'ピポーン',
-};
+/** Turns a screen into the lines the driver reads. */
+export interface ScreenText {
+  verdict(s: VerdictScreen): readonly string[];
+  status(s: StatusLine): readonly string[];
+  signal(tone: VerdictTone): string;
+}
+
 const COLOUR: Record<VerdictTone, string> = { accept: '\x1b[32m', reject: '\x1b[31m', attention: '\x1b[33m' };
+const SEPARATOR = ' | ';
 
 export class ConsoleDisplay implements DriverDisplay, PassengerSignal {
   readonly #out: Writable;
   readonly #colour: boolean;
+  readonly #text: ScreenText;
   readonly #observers = new Set<DisplayObserver & SignalObserver>();
   #closed = false;
 
-  constructor(out: Writable, opts: { colour?: boolean } = {}) {
+  constructor(out: Writable, opts: { text: ScreenText; colour?: boolean }) {
     this.#out = out;
+    this.#text = opts.text;
     this.#colour = opts.colour ?? false;
     out.on('error', (err) => {
       for (const o of this.#observers) o.onError(err);
@@ -35,28 +42,15 @@ export class ConsoleDisplay implements DriverDisplay, PassengerSignal {
   }
 
   showVerdict(s: VerdictScreen): void {
-    const parts = [
-      `[${s.reader === 'alighting' ? '降車' : '乗車'}] ${s.headline}`,
-      s.kind ? `${s.kind}` : null,
-      s.validUntil ? `有効期限 ${s.validUntil}` : null,
-      s.fare !== null ? `運賃 ¥${s.fare}` : null,
-      s.excess !== null ? `差額 ¥${s.excess}` : null,
-      s.card,
-    ].filter(Boolean);
-    this.#write(parts.join(' | '), s.tone);
+    this.#write(this.#text.verdict(s).join(SEPARATOR), s.tone);
   }
 
   showStatus(s: StatusLine): void {
-    const readers = s.readers.map((r) => `${r.reader}:${r.state}`).join(' ');
-    const list =
-      s.listVersion === null ? 'リストなし' : `リスト v${s.listVersion}${s.listStale ? ' (期限切れ)' : ''}`;
-    this.#write(
-      `状態 ${list} | 通信 ${s.link} | ${readers}${s.alarms.length ? ` | ${s.alarms.join(' ')}` : ''}`,
-    );
+    this.#write(this.#text.status(s).join(SEPARATOR));
   }
 
   play(tone: VerdictTone): void {
-    this.#write(`♪ ${TONE_TEXT[tone]}`, tone);
+    this.#write(this.#text.signal(tone), tone);
   }
 
   subscribe(observer: DisplayObserver & SignalObserver): () => void {

@@ -18,11 +18,11 @@ export interface VerdictScreen {
   readonly reason: string;
   readonly tone: VerdictTone;
   readonly reader: ReaderRole | null;
-  /** Main line, Japanese, e.g. 「OK 定期券有効」 or 「差額 ¥120 をお受け取りください」. */
+  /** Main line, Japanese, e.g. 「OK 定期券有効」 or 「差額 120円 収受」 (device/display/messages-ja.ts). */
   readonly headline: string;
   /** Pass kind in Japanese (通勤定期, 障がい者定期, …), or null when no pass decided. */
   readonly kind: string | null;
-  /** Expiry date YYYY-MM-DD, or null. */
+  /** Expiry date YYYY-MM-DD, or null; the screen shows it as YYYY/MM/DD. */
   readonly validUntil: string | null;
   /** Yen to collect, or null. */
   readonly excess: number | null;

@@ -5,7 +5,7 @@
  *   iconv-lite's table knows only the CP932 ones, so the others are normalised before encoding
  *   instead of becoming '?'.
  * - Byte 0x5C is YEN SIGN in JIS X 0201, which is what a Japanese display draws; iconv-lite
- *   decodes it as a backslash, so the decoder maps it back. Fares are written with ¥.
+ *   decodes it as a backslash, so the decoder maps it back. (The screens write amounts as 円.)
  */
 import iconv from 'iconv-lite';
 

@@ -79,7 +79,7 @@ export async function runInteractive(
   menu();
   const rl = createInterface({ input: process.stdin, terminal: false });
   const ask = () => {
-    if (process.stdin.isTTY) process.stdout.write(prompt());
+    if (process.stdin.isTTY) term.write(prompt());
   };
   ask();
   for await (const raw of rl) {

@@ -30,7 +30,9 @@ options:
                   next stop, the depot's 10:00 changes, q to quit)
   --real-stack    bus-101's readers through pcscd + vpcd (virtual FeliCa cards), its display and
                   stop source on socat pseudo-terminals; needs root, pcscd, vsmartcard-vpcd, socat
-  --json          end with the summary as one JSON line on stdout (instead of the table)
+  --json          stdout is one JSON document: the summary (instead of the table), or
+                  {"error": …} when the demo failed; everything else, the driver's screens
+                  included, goes to stderr
   --verbose       show the daemons' and depot's warnings as they happen
   --no-colour     plain text even on a terminal (NO_COLOR is honoured too)
   -h, --help      this text
@@ -78,7 +80,8 @@ function parseOptions(argv: string[]): Options {
     realStack: values['real-stack'] === true,
     json: values.json === true,
     verbose: values.verbose === true,
-    colour: process.stdout.isTTY === true && !plain,
+    // Colour follows the stream the screens go to: stderr with --json.
+    colour: (values.json === true ? process.stderr : process.stdout).isTTY === true && !plain,
   };
 }
 
@@ -95,7 +98,11 @@ async function main(): Promise<number> {
       return 3;
     }
   }
-  const term = new Terminal({ colour: o.colour });
+  // With --json stdout carries exactly one JSON document: the screens and the story go to stderr.
+  const term = new Terminal({
+    colour: o.colour,
+    write: o.json ? (t) => process.stderr.write(t) : (t) => process.stdout.write(t),
+  });
   const names = loadNames(NETWORK_DIR);
   const clock = new FakeClock(at('06:30:00'));
   const builder = new WorldBuilder({
@@ -152,11 +159,13 @@ async function main(): Promise<number> {
     const clean = await builder.teardown();
     if (summary) summary.clean_shutdown = clean;
   }
-  if (failure) {
-    process.stderr.write(`demo: failed: ${failure.message}\n`);
+  if (failure || !summary) {
+    const message = failure?.message ?? 'no summary';
+    process.stderr.write(`demo: failed: ${message}\n`);
+    // A script reading --json still gets its one document.
+    if (o.json) process.stdout.write(`${JSON.stringify({ error: message })}\n`);
     return 1;
   }
-  if (!summary) return 1;
   summary.seconds = Math.round((Date.now() - started) / 100) / 10;
   if (o.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
   else printSummary(term, summary);

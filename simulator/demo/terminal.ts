@@ -1,7 +1,8 @@
 /**
- * What the demo prints: stop announcements, each tap with the bus's driver screen as a box (the
- * display unit's own renderer, simulator/display-unit/render.ts: Japanese texts as sent by the
- * bus, coloured as the light when stdout is a terminal), and the summary.
+ * What the demo prints for a person: stop announcements, each tap with the bus's driver screen as
+ * a box (the display unit's own renderer, simulator/display-unit/render.ts: Japanese texts as sent
+ * by the bus, coloured as the light on a terminal), and the summary. It goes to stdout, or to
+ * stderr with `--json`, where stdout carries only the JSON summary.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -46,6 +47,11 @@ export class Terminal {
 
   line(text = ''): void {
     this.#write(`${text}\n`);
+  }
+
+  /** Text without a line end (the interactive prompt). */
+  write(text: string): void {
+    this.#write(text);
   }
 
   dim(text: string): string {

@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { TextEncoding } from '../../hardware/serial/text-codec.js';
 import { type AttachedUnit, attachDisplayUnit } from './attach.js';
-import { renderScreen } from './render.js';
+import { DEFAULT_WIDTH, renderScreen } from './render.js';
 
 export const DISPLAY_UNIT_HELP = `Usage: node dist/simulator/display-unit/main.js --path /dev/pts/N [options]
 
@@ -21,7 +21,7 @@ Options:
   --delay-ms N       delay every reply by N ms
   --corrupt P        probability 0..1 that a reply is damaged on the wire
   --nak P            probability 0..1 that a good frame is refused with NAK
-  --width N          screen width in columns (default 44)
+  --width N          screen width in columns (default ${DEFAULT_WIDTH})
   --title TEXT       title in the screen's border
   --no-colour        no ANSI colours
   --help             show this text
@@ -53,7 +53,7 @@ export async function runDisplayUnitCli(argv: readonly string[], io: CliIo): Pro
         'delay-ms': { type: 'string', default: '0' },
         corrupt: { type: 'string', default: '0' },
         nak: { type: 'string', default: '0' },
-        width: { type: 'string', default: '44' },
+        width: { type: 'string', default: String(DEFAULT_WIDTH) },
         title: { type: 'string' },
         'no-colour': { type: 'boolean', default: false },
         help: { type: 'boolean', default: false },

@@ -1,16 +1,19 @@
 /**
  * Draws the display unit's screen in a terminal: a box with the verdict (coloured as the light),
- * the pass details, the tone as text and the status line. Labels are the unit's own (its
- * firmware's), the verdict texts come from the bus as sent.
+ * the pass details, the tone and light, and the status line. The lines are the bus's own layout
+ * and words (device/display/screen-lines.ts, texts in device/display/messages-ja.ts), as the
+ * unit's firmware is set up to show them; this file only draws the box and the colours.
  */
-import type { ReaderRole } from '../../hardware/ports/card-reader.js';
+
+import { LABEL_JA, SCREEN_COLUMNS } from '../../device/display/messages-ja.js';
+import { lightLine, statusLines, toneLine, verdictLines } from '../../device/display/screen-lines.js';
 import type { StatusLine, VerdictScreen, VerdictTone } from '../../hardware/ports/driver-display.js';
 import { LIGHT_BLINK, type SignalPattern } from '../../hardware/serial/display-signal.js';
 import { clip, displayWidth, padTo } from './text-width.js';
 import type { UnitState } from './unit.js';
 
 export interface RenderOptions {
-  /** Inner width in columns; default 44. */
+  /** Inner width in columns; default the screen's text width plus a margin of one each side. */
   readonly width?: number;
   /** ANSI colours; default true. */
   readonly colour?: boolean;
@@ -18,20 +21,7 @@ export interface RenderOptions {
   readonly title?: string;
 }
 
-export const TONE_TEXT: Record<VerdictTone, string> = {
-  accept: '「ピッ」',
-  reject: '「ピピピー」',
-  attention: '「ピンポーン ピンポーン」',
-};
-const LIGHT_TEXT: Record<VerdictTone, string> = { accept: '緑', reject: '赤', attention: '黄' };
-const READER_JA: Record<ReaderRole, string> = { boarding: '乗車', alighting: '降車' };
-/** Reader states arrive as ASCII words on the wire (hardware/README.md); the driver reads Japanese. */
-const READER_STATE_JA: Record<string, string> = { connected: '正常', disconnected: '未接続', error: '異常' };
-const LINK_JA: Record<StatusLine['link'], string> = {
-  online: 'オンライン',
-  offline: 'オフライン',
-  none: 'なし',
-};
+export const DEFAULT_WIDTH = SCREEN_COLUMNS + 2;
 
 const SGR = {
   reset: 0,
@@ -52,14 +42,14 @@ const ON_COLOUR: Record<VerdictTone, number> = {
 const FG_COLOUR: Record<VerdictTone, number> = { accept: SGR.green, reject: SGR.red, attention: SGR.yellow };
 
 export function renderScreen(state: UnitState, options: RenderOptions = {}): string {
-  const width = options.width ?? 44;
+  const width = options.width ?? DEFAULT_WIDTH;
   const colour = options.colour ?? true;
   const paint = (text: string, ...codes: number[]): string =>
     colour && codes.length > 0 ? `\x1b[${codes.join(';')}m${text}\x1b[0m` : text;
 
   const body: string[] = [
-    ...verdictLines(state.verdict, width, paint),
-    ...signalLines(state.signal, width, paint),
+    ...verdictRows(state.verdict, width, paint),
+    ...signalRows(state.signal, width, paint),
   ];
   const statusLines = renderStatus(state.status, width, paint);
 
@@ -77,55 +67,38 @@ export function renderScreen(state: UnitState, options: RenderOptions = {}): str
 
 type Paint = (text: string, ...codes: number[]) => string;
 
-function verdictLines(v: VerdictScreen | null, width: number, paint: Paint): string[] {
+function verdictRows(v: VerdictScreen | null, width: number, paint: Paint): string[] {
   const inner = width - 2;
-  if (!v) return [clip('待機中', inner), '', '', ''];
-  const where = v.reader ? `${READER_JA[v.reader]} ` : '';
-  const headline = clip(`${where}${v.headline}`, inner);
-  const details: string[] = [];
-  if (v.kind) details.push(v.kind);
-  if (v.validUntil) details.push(`有効期限 ${v.validUntil}`);
-  const money: string[] = [];
-  if (v.fare !== null) money.push(`運賃 ${yen(v.fare)}`);
-  if (v.excess !== null) money.push(paint(`差額 ${yen(v.excess)}`, SGR.bold, FG_COLOUR[v.tone]));
+  if (!v) return [clip(LABEL_JA.idle, inner), '', '', ''];
+  const l = verdictLines(v);
   return [
-    paint(padTo(headline, inner), SGR.bold, ON_COLOUR[v.tone]),
-    clip(details.join('  '), inner),
-    money.join('  '),
-    v.card ? clip(`カード ${v.card}`, inner) : '',
+    paint(padTo(clip(l.headline, inner), inner), SGR.bold, ON_COLOUR[v.tone]),
+    clip(l.details, inner),
+    l.money === ''
+      ? ''
+      : paint(clip(l.money, inner), ...(v.excess !== null ? [SGR.bold, FG_COLOUR[v.tone]] : [])),
+    clip(l.card, inner),
   ];
 }
 
-function signalLines(s: SignalPattern | null, width: number, paint: Paint): string[] {
+function signalRows(s: SignalPattern | null, width: number, paint: Paint): string[] {
   if (!s) return [''];
   const blink = (s.light & LIGHT_BLINK) !== 0;
-  const light = paint(
-    `● ${LIGHT_TEXT[s.tone]}${blink ? '(点滅)' : ''}`,
-    FG_COLOUR[s.tone],
-    ...(blink ? [SGR.blink] : []),
-  );
-  return [`${clip(`音 ${TONE_TEXT[s.tone]}`, width - 14)}  ${light}`];
+  const light = paint(lightLine(s.tone), FG_COLOUR[s.tone], ...(blink ? [SGR.blink] : []));
+  return [`${clip(toneLine(s.tone), width - 14)}  ${light}`];
 }
 
 export function renderStatus(s: StatusLine | null, width: number, paint: Paint = (t) => t): string[] {
   const inner = width - 2;
-  if (!s) return ['状態 未受信'];
-  const list =
-    s.listVersion === null
-      ? paint('リストなし', SGR.red)
-      : `リスト v${s.listVersion}${s.listAgeMinutes === null ? '' : ` ${s.listAgeMinutes}分前`}`;
-  const stale = s.listStale ? ` ${paint('古い', SGR.bold, SGR.red)}` : '';
-  const link = `通信 ${paint(LINK_JA[s.link], s.link === 'online' ? SGR.green : SGR.yellow)}`;
-  const lines = [`${list}${stale}`, link];
-  if (s.readers.length > 0) {
-    lines.push(
-      clip(
-        s.readers.map((r) => `${READER_JA[r.reader]}:${READER_STATE_JA[r.state] ?? r.state}`).join(' '),
-        inner,
-      ),
-    );
-  }
-  for (const alarm of s.alarms) lines.push(paint(clip(`! ${alarm}`, inner), SGR.bold, SGR.red));
+  if (!s) return [LABEL_JA.noStatus];
+  const l = statusLines(s);
+  const listBad = s.listVersion === null || s.listStale;
+  const lines = [
+    listBad ? paint(clip(l.list, inner), SGR.bold, SGR.red) : clip(l.list, inner),
+    paint(clip(l.link, inner), s.link === 'online' ? SGR.green : SGR.yellow),
+  ];
+  if (l.readers !== '') lines.push(clip(l.readers, inner));
+  for (const alarm of l.alarms) lines.push(paint(clip(alarm, inner), SGR.bold, SGR.red));
   return lines;
 }
 
@@ -144,8 +117,4 @@ export function sideBySide(blocks: readonly string[], gap = 2): string {
     );
   }
   return out.join('\n');
-}
-
-function yen(n: number): string {
-  return `¥${n.toLocaleString('ja-JP')}`;
 }

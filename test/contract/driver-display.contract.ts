@@ -3,6 +3,7 @@
  * the fake and the real adapter). A harness says what the driver and passenger actually got.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { ALARM_JA, excessHeadline, KIND_JA, REASON_JA } from '../../device/display/messages-ja.js';
 import type {
   DriverDisplay,
   StatusLine,
@@ -25,8 +26,8 @@ export const FULL_SCREEN: VerdictScreen = {
   reason: 'excess_fare',
   tone: 'attention',
   reader: 'alighting',
-  headline: '差額 ¥120 をお受け取りください',
-  kind: '障がい者定期',
+  headline: excessHeadline(120),
+  kind: KIND_JA.disability,
   validUntil: '2026-06-30',
   excess: 120,
   fare: 360,
@@ -38,7 +39,7 @@ export const BARE_SCREEN: VerdictScreen = {
   reason: 'no_pass',
   tone: 'reject',
   reader: null,
-  headline: 'WEB定期券がありません',
+  headline: REASON_JA.no_pass,
   kind: null,
   validUntil: null,
   excess: null,
@@ -55,7 +56,7 @@ export const STATUS: StatusLine = {
     { reader: 'boarding', state: 'connected' },
     { reader: 'alighting', state: 'disconnected' },
   ],
-  alarms: ['記録エラー（保存できません）', 'リーダー未接続'],
+  alarms: [ALARM_JA.recordFailed, ALARM_JA.readerGone],
 };
 
 export function describeDriverDisplayContract(name: string, create: () => Promise<DisplayUnderTest>): void {
@@ -112,7 +113,7 @@ export function describeDriverDisplayContract(name: string, create: () => Promis
       const burst = Array.from({ length: 12 }, (_, i) => ({
         ...FULL_SCREEN,
         excess: i,
-        headline: `差額 ¥${i}`,
+        headline: excessHeadline(i),
       }));
       for (const s of burst) t.display.showVerdict(s);
       await eventually(() => t.shown().verdicts.at(-1)?.excess === 11, 'the newest verdict');

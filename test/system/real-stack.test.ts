@@ -6,6 +6,7 @@
  */
 import { SerialPort } from 'serialport';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { excessHeadline, REASON_JA } from '../../device/display/messages-ja.js';
 import type { VerdictScreen } from '../../hardware/ports/driver-display.js';
 import { stopLineChecksum } from '../../hardware/serial/stop-line.js';
 import { type AttachedUnit, attachDisplayUnit } from '../../simulator/display-unit/attach.js';
@@ -156,7 +157,7 @@ describe('a tap through the real stacks', () => {
       reader: 'alighting',
     });
     expect(screen).toMatchObject({ verdict: 'excess', excess: 50, fare: 290 });
-    expect(screen.headline).toContain('¥50');
+    expect(screen.headline).toBe(excessHeadline(50));
   });
 
   it('rejects an expired pass and a card with no web pass', async () => {
@@ -173,7 +174,7 @@ describe('a tap through the real stacks', () => {
     await boarding.insert(foreignCard());
     const screen = await waitFor('a verdict frame', () => screens[screensBefore]);
     await boarding.remove();
-    expect(screen).toMatchObject({ reason: 'not_icoca', headline: 'ICOCAではありません' });
+    expect(screen).toMatchObject({ reason: 'not_icoca', headline: REASON_JA.not_icoca });
     expect(await recordCount()).toBe(before);
   });
 

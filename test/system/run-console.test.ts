@@ -3,7 +3,9 @@
  * pipeline → records, with SIGTERM through the one shutdown path.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { screenText } from '../../device/display/screen-lines.js';
 import { runTeiki, TeikiProcess } from '../helpers/cli.js';
+import { eventually } from '../helpers/pty.js';
 import {
   CONSOLE_CONFIG,
   DESIGN_IDM,
@@ -33,6 +35,14 @@ describe('teiki run', () => {
     const tap = await proc.waitFor((l) => l.msg === 'tap');
     expect(tap).toMatchObject({ verdict: 'accept', reason: 'ok', reader: 'boarding', component: 'pipeline' });
     expect(JSON.stringify(proc.lines)).not.toContain(DESIGN_IDM);
+    // The console display (stderr) prints the lines the display unit draws, in the same words.
+    await eventually(() => proc?.stderr.includes(screenText.signal('accept')), 'the tone on the console');
+    expect(proc.stderr).toMatch(
+      /^乗車 OK 定期券有効 \| 通勤定期 {2}有効期限 \d{4}\/\d{2}\/\d{2} \| カード JW\d{4}\*+\d{3}$/m,
+    );
+    expect(proc.stderr).toMatch(
+      /^リスト更新 (たった今|\d+分前) 第1版 \| 通信 未設定 \| 乗車:正常 降車:正常$/m,
+    );
     proc.send('tap ffffffffffffffff boarding\ntap 0114b3a1c2d3e504 boarding\n');
     await proc.waitFor((l) => l.msg === 'tap' && l.reason === 'no_pass');
     await proc.waitFor((l) => l.msg === 'tap' && l.reason === 'expired');

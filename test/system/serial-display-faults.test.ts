@@ -3,6 +3,7 @@
  * frames are resent and delivered once, or reported; nothing hangs.
  */
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { excessHeadline } from '../../device/display/messages-ja.js';
 import type { VerdictScreen } from '../../hardware/ports/driver-display.js';
 import { DeviceIoError } from '../../hardware/ports/errors.js';
 import { SerialDisplay, type SerialDisplayOptions } from '../../hardware/serial/serial-display.js';
@@ -17,7 +18,7 @@ import { disposeAllPtys, eventually, openPtyPair, pause } from '../helpers/pty.j
 
 afterAll(disposeAllPtys);
 
-const screen = (i: number): VerdictScreen => ({ ...FULL_SCREEN, excess: i, headline: `差額 ¥${i}` });
+const screen = (i: number): VerdictScreen => ({ ...FULL_SCREEN, excess: i, headline: excessHeadline(i) });
 
 describe('display retries on a real pty', () => {
   let display: SerialDisplay | null = null;

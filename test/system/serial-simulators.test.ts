@@ -5,6 +5,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { LABEL_JA } from '../../device/display/messages-ja.js';
+import { toneLine } from '../../device/display/screen-lines.js';
 import type { CurrentStop } from '../../hardware/ports/stop-source.js';
 import { SerialDisplay } from '../../hardware/serial/serial-display.js';
 import { SerialStopSource } from '../../hardware/serial/serial-stop-source.js';
@@ -61,7 +63,7 @@ describe('simulator entry points on real ptys', () => {
       '--title',
       'bus-101',
     ]);
-    await eventually(() => r.out().includes('待機中'), 'the idle screen', 10_000);
+    await eventually(() => r.out().includes(LABEL_JA.idle), 'the idle screen', 10_000);
     display = new SerialDisplay({
       path: pty.a,
       baud: 115200,
@@ -76,7 +78,7 @@ describe('simulator entry points on real ptys', () => {
     display.showVerdict(FULL_SCREEN);
     display.play('accept');
     await eventually(() => acked.length === 3, 'ping, verdict and signal acknowledged', 5000);
-    await eventually(() => r.out().includes('「ピッ」'), 'the tone drawn');
+    await eventually(() => r.out().includes(toneLine('accept')), 'the tone drawn');
     expect(r.out()).toContain(FULL_SCREEN.headline);
     expect(r.out()).toContain('bus-101');
     expect(r.out()).toMatch(/frames [3-9]/);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_RULE_SETTINGS } from '../../../device/config/rules-schema.js';
+import { REASON_JA } from '../../../device/display/messages-ja.js';
 import { TapPipeline } from '../../../device/pipeline/tap-pipeline.js';
 import { clockBoundsOf } from '../../../device/rules/index.js';
 import { ListStore } from '../../../device/store/list-store.js';
@@ -85,7 +86,7 @@ describe('clock faults: no pass is accepted or refused on a wrong clock', () => 
       for (const idm of [IDM_OK, IDM_EXPIRED, IDM_FUTURE, IDM_NONE]) {
         const out = t.pipeline.tap({ idm, reader: 'boarding' });
         expect(out).toMatchObject({ verdict: 'attention', reason: 'clock_invalid', clock: state });
-        expect(t.display.last).toMatchObject({ verdict: 'attention', headline: '時計異常 確認してください' });
+        expect(t.display.last).toMatchObject({ verdict: 'attention', headline: REASON_JA.clock_invalid });
       }
       expect(t.signal.tones).toEqual(['attention', 'attention', 'attention', 'attention']);
       const recs = [...t.records.list()];

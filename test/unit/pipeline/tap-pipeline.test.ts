@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_RULE_SETTINGS } from '../../../device/config/rules-schema.js';
+import { excessHeadline, REASON_JA } from '../../../device/display/messages-ja.js';
 import { TapPipeline } from '../../../device/pipeline/tap-pipeline.js';
 import { FakeClock, FakeDisplay, FakeSignal, FakeStopSource } from '../../../simulator/fakes/index.js';
 import { captureLogger, MemoryPasses, MemoryRecords, pass, tinyNetwork } from './helpers.js';
@@ -72,7 +73,7 @@ describe('tap pipeline', () => {
     t.stops.arrive('81', 'b1');
     const out = t.pipeline.tap({ idm: IDM, reader: 'alighting' });
     expect(out).toMatchObject({ verdict: 'excess', reason: 'excess_fare', fare: 250, excess: 50 });
-    expect(t.display.last?.headline).toContain('¥50');
+    expect(t.display.last?.headline).toBe(excessHeadline(50));
     expect(t.records.records[1]).toMatchObject({ tap_on_event_id: 'e1', stop: 'b1', excess: 50 });
     expect(t.records.open.size).toBe(0);
   });
@@ -101,7 +102,7 @@ describe('tap pipeline', () => {
     expect(out).toBeNull();
     expect(t.display.last).toMatchObject({
       reason: 'not_icoca',
-      headline: 'ICOCAではありません',
+      headline: REASON_JA.not_icoca,
       tone: 'reject',
     });
     expect(t.records.records).toHaveLength(0);
@@ -133,7 +134,7 @@ describe('tap pipeline', () => {
     t.stops.arrive('81', 'b1');
     const out = t.pipeline.tap({ idm: IDM, reader: 'alighting' });
     expect(out).toMatchObject({ verdict: 'attention', reason: 'no_tap_on', fare: null });
-    expect(t.display.last?.headline).toBe('ご乗車になった停留所をお知らせください');
+    expect(t.display.last?.headline).toBe(REASON_JA.no_tap_on);
     expect(t.signal.tones).toEqual(['attention']);
   });
 });

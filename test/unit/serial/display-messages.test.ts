@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { REASON_JA } from '../../../device/display/messages-ja.js';
 import type { VerdictScreen } from '../../../hardware/ports/driver-display.js';
 import {
   decodeStatus,
@@ -29,10 +30,11 @@ describe('VERDICT payload', () => {
   }
 
   it('writes the yen sign as byte 5C in Shift_JIS and reads it back as ¥', () => {
-    const { payload } = encodeVerdict(FULL_SCREEN, sjis);
+    // The screens write amounts as 円; a ¥ in some other text still travels as JIS X 0201 has it.
+    const { payload } = encodeVerdict({ ...FULL_SCREEN, headline: '¥120' }, sjis);
     const headline = readTlv(payload).find((f) => f.tag === VerdictTag.HEADLINE)!;
     expect([...headline.value]).toContain(0x5c);
-    expect(decodeVerdict(payload, sjis).headline).toBe('差額 ¥120 をお受け取りください');
+    expect(decodeVerdict(payload, sjis).headline).toBe('¥120');
   });
 
   it('sends WAVE DASH as its CP932 twin instead of ?', () => {
@@ -44,7 +46,7 @@ describe('VERDICT payload', () => {
     it(`cuts an over-long headline at a character boundary in ${codec.encoding}, and says so`, () => {
       const screen: VerdictScreen = {
         ...BARE_SCREEN,
-        headline: 'ご乗車になった停留所をお知らせください'.repeat(10),
+        headline: REASON_JA.no_tap_on.repeat(10),
       };
       const encoded = encodeVerdict(screen, codec);
       expect(encoded.clipped).toContain(VerdictTag.HEADLINE);

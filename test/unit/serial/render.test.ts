@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { LABEL_JA } from '../../../device/display/messages-ja.js';
+import { lightLine, statusLines, toneLine, verdictLines } from '../../../device/display/screen-lines.js';
 import { SIGNAL_PATTERNS } from '../../../hardware/serial/display-signal.js';
-import { renderScreen, sideBySide, TONE_TEXT } from '../../../simulator/display-unit/render.js';
+import { renderScreen, sideBySide } from '../../../simulator/display-unit/render.js';
 import { clip, displayWidth } from '../../../simulator/display-unit/text-width.js';
 import { FULL_SCREEN, STATUS } from '../../contract/driver-display.contract.js';
 
@@ -14,20 +16,21 @@ describe('display unit screen', () => {
     expect(lines[0]).toContain('bus-101');
   });
 
-  it('shows the headline, kind, expiry, money, card, tone and status', () => {
+  it('draws every line the bus composed: headline, kind, expiry, money, card, tone, light, status', () => {
     const text = renderScreen(state, { colour: false, width: 60 });
+    const v = verdictLines(FULL_SCREEN);
+    const st = statusLines(STATUS);
     for (const part of [
-      '降車 差額 ¥120 をお受け取りください',
-      '障がい者定期',
-      '有効期限 2026-06-30',
-      '運賃 ¥360',
-      '差額 ¥120',
-      'JW1234********789',
-      TONE_TEXT.attention,
-      'v20260401',
-      '古い',
-      'オフライン',
-      '記録エラー',
+      v.headline,
+      v.details,
+      v.money,
+      v.card,
+      toneLine('attention'),
+      lightLine('attention'),
+      st.list,
+      st.link,
+      st.readers,
+      ...st.alarms,
     ]) {
       expect(text).toContain(part);
     }
@@ -41,16 +44,18 @@ describe('display unit screen', () => {
     expect(colourOf('attention')).toContain('\x1b[1;43m');
   });
 
-  it('says 「ピッ」 for accept and 「ピピピー」 for reject', () => {
+  it('draws the tone that was played, accept and reject apart', () => {
     const tone = (t: 'accept' | 'reject') =>
       renderScreen({ verdict: null, status: null, signal: SIGNAL_PATTERNS[t] }, { colour: false });
-    expect(tone('accept')).toContain('「ピッ」');
-    expect(tone('reject')).toContain('「ピピピー」');
+    expect(tone('accept')).toContain(toneLine('accept'));
+    expect(tone('reject')).toContain(toneLine('reject'));
+    expect(tone('accept')).not.toContain(toneLine('reject'));
   });
 
   it('draws an idle screen before anything arrived', () => {
     const text = renderScreen({ verdict: null, status: null, signal: null }, { colour: false });
-    expect(text).toContain('待機中');
+    expect(text).toContain(LABEL_JA.idle);
+    expect(text).toContain(LABEL_JA.noStatus);
   });
 
   it('puts several screens side by side', () => {
