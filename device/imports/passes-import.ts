@@ -7,7 +7,12 @@
 import type { ListStore } from '../store/list-store.js';
 import type { PassChangeCounts } from '../store/types.js';
 import { type DropGuardOptions, guardActiveDrop } from './list-drop-guard.js';
-import { type ReadSalesOptions, readSalesExport, type SalesFileFormat } from './sales-export.js';
+import {
+  type ReadSalesOptions,
+  readSalesExport,
+  type SalesFileFormat,
+  type SalesReadResult,
+} from './sales-export.js';
 import type { InputSource, TextEncoding, TextReadOptions } from './text-source.js';
 
 export interface PassImportOptions {
@@ -20,6 +25,8 @@ export interface PassImportOptions {
   readonly dropGuard?: DropGuardOptions;
   /** Size cap of the input (text-source.ts). */
   readonly input?: TextReadOptions;
+  /** Told once the file is read and valid, before the guard and the commit (a stage line). */
+  readonly onRead?: (read: SalesReadResult & { readonly networkChecked: boolean }) => void;
 }
 
 export interface PassImportResult extends PassChangeCounts {
@@ -55,6 +62,7 @@ export async function importPassesFile(
       input: opts.input,
     };
     const read = await readSalesExport(source, replacement, readOpts);
+    opts.onRead?.({ ...read, networkChecked: network !== null });
     const warning = guardActiveDrop({
       action: 'import',
       activeBefore: before.version === null ? null : before.active,

@@ -70,14 +70,14 @@ export function registerImports(program: Command): void {
             progress.update(n);
             stages.rows(n);
           },
+          onRead: (read) => {
+            progress.done();
+            stages.line(
+              `${plural(read.rows, 'row')} read (${read.format}, ${read.encoding}), ` +
+                `${read.networkChecked ? 'checked against the network in force' : 'no network to check against'}`,
+            );
+          },
         }).catch(storeFailure);
-        progress.done();
-        stages.line(
-          `${plural(result.total, 'row')} read (${result.format}, ${result.encoding})` +
-            (result.networkChecked
-              ? ', checked against the network in force'
-              : ', no network to check against'),
-        );
         for (const w of result.warnings) process.stderr.write(`teiki: warning: ${w}\n`);
         if (!result.networkChecked) {
           process.stderr.write(
@@ -86,7 +86,7 @@ export function registerImports(program: Command): void {
         }
         const info = list.info();
         stages.line(
-          `list v${info.version} in force: ${plural(info.count, 'pass', 'passes')} (${info.active} active)`,
+          `list v${info.version} in force: ${plural(info.count, 'pass', 'passes')} (${info.active.toLocaleString('en-US')} active)`,
         );
         process.stdout.write(`${JSON.stringify(passesSummary(result, info))}\n`);
       } finally {
