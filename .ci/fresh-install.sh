@@ -24,8 +24,8 @@ fail() {
   exit 1
 }
 
-mkdir -p /usr/include/PCSC
-mount -t tmpfs -o size=1m,mode=0755 teiki-no-pcsc /usr/include/PCSC
+# Without libpcsclite-dev there is nothing to hide (and nothing is created on the host).
+if [ -d /usr/include/PCSC ]; then mount -t tmpfs -o size=1m,mode=0755 teiki-no-pcsc /usr/include/PCSC; fi
 [ ! -e /usr/include/PCSC/winscard.h ] || fail "/usr/include/PCSC/winscard.h is still visible"
 
 work=$(mktemp -d /tmp/teiki-fresh-install.XXXXXX)
