@@ -34,12 +34,14 @@ describe('config that cannot run is refused at load', () => {
     },
   );
 
-  it.each(['mqtt://127.0.0.1:1883', 'mqtts://depot.example:8883', 'ws://depot:8080/mqtt', 'wss://depot/mqtt'])(
-    'takes mqtt.url %s',
-    (url) => {
-      expect(parse({ ...minimal, mqtt: { url }, trust: TEST_TRUST }).mqtt.url).toBe(url);
-    },
-  );
+  it.each([
+    'mqtt://127.0.0.1:1883',
+    'mqtts://depot.example:8883',
+    'ws://depot:8080/mqtt',
+    'wss://depot/mqtt',
+  ])('takes mqtt.url %s', (url) => {
+    expect(parse({ ...minimal, mqtt: { url }, trust: TEST_TRUST }).mqtt.url).toBe(url);
+  });
 
   it('requires a pinned depot key when mqtt.url is set, and none without a broker', () => {
     const url = 'mqtts://depot.example:8883';
