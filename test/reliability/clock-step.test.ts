@@ -20,6 +20,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { runTeiki, TeikiProcess } from '../helpers/cli.js';
 import { type Mosquitto, startMosquitto } from '../helpers/mosquitto.js';
+import { cpuMs, vmRssKb } from '../helpers/proc-stats.js';
 import { CONSOLE_CONFIG, DESIGN_IDM, makeWorkdir, SAMPLE_GTFS, type Workdir } from '../helpers/workdir.js';
 
 const LIBFAKETIME = ['/usr/lib/x86_64-linux-gnu/faketime', '/usr/lib/aarch64-linux-gnu/faketime']
@@ -40,18 +41,6 @@ const figures: Record<string, unknown> = {};
 
 /** JST calendar day `offset` days from today. */
 const day = (offset: number) => new Date(Date.now() + 9 * 3600_000 + offset * DAY).toISOString().slice(0, 10);
-
-function procStatus(pid: number, field: string): number {
-  const m = readFileSync(`/proc/${pid}/status`, 'utf8').match(new RegExp(`^${field}:\\s+(\\d+)`, 'm'));
-  return Number(m?.[1] ?? Number.NaN);
-}
-
-/** User + system CPU time of a process, ms (/proc/PID/stat fields 14 and 15, in clock ticks of 10 ms). */
-function cpuMs(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10;
-}
 
 const taps = () => bus.lines.filter((l) => l.msg === 'tap');
 const lines = (msg: string, from = 0) => bus.lines.slice(from).filter((l) => l.msg === msg);
@@ -91,7 +80,7 @@ async function stepTo(offset: string, steps: number) {
   await new Promise((r) => setTimeout(r, 4_000));
   const after = await tapRound();
   expect(lines('clock step')).toHaveLength(steps);
-  return { step, round: [...round, ...after], from, cpuMs: cpuMs(bus.child.pid!) - cpuBefore };
+  return { step, round: [...round, ...after], from, cpu: cpuMs(bus.child.pid!) - cpuBefore };
 }
 
 beforeAll(async () => {
@@ -157,7 +146,8 @@ beforeAll(async () => {
   bus.send('stop 81 matsue-sta\n');
   rssTimer = setInterval(() => {
     try {
-      rssKb.push(procStatus(bus.child.pid!, 'VmRSS'));
+      const kb = vmRssKb(bus.child.pid!);
+      if (Number.isFinite(kb)) rssKb.push(kb);
     } catch {
       // exited
     }
@@ -179,13 +169,13 @@ describe('a forward clock step under a running daemon with sync', () => {
     // Tap-ons accepted on the list, tap-offs judged on it too (whatever the fare says); clock trusted.
     expect(round.map((t) => t.verdict)).toEqual(['accept', 'accept', expect.any(String), expect.any(String)]);
     expect(round.every((t) => t.clock === undefined && t.reason !== 'clock_invalid')).toBe(true);
-    baselineKb = procStatus(bus.child.pid!, 'VmRSS');
+    baselineKb = vmRssKb(bus.child.pid!);
     expect(baselineKb).toBeGreaterThan(0);
   }, 60_000);
 
   it('30 days forward: taps keep being decided within the horizon; one step event, no run storm', async () => {
     const start = Date.now();
-    const { step, round, from, cpuMs } = await stepTo('+30d', 1);
+    const { step, round, from, cpu } = await stepTo('+30d', 1);
     const seconds = (Date.now() - start) / 1000;
     expect(Math.abs((step.step_ms as number) - 30 * DAY)).toBeLessThan(60_000);
     expect(step).toMatchObject({ level: 'warn', step: expect.stringMatching(/^\+30d /) });
@@ -198,12 +188,12 @@ describe('a forward clock step under a running daemon with sync', () => {
     for (const job of ['nightly_check', 'wal_checkpoint', 'purge'] as const)
       expect(counts[job]).toBeLessThanOrEqual(1);
     expect(counts.upload).toBeLessThanOrEqual(Math.ceil(seconds) + 2);
-    figures.step_30d = { seconds: round1(seconds), cpu_ms: cpuMs, job_runs: counts };
+    figures.step_30d = { seconds: round1(seconds), cpu_ms: cpu, job_runs: counts };
   }, 90_000);
 
   it('a year further: every tap is decided, attention / clock_invalid beyond the horizon', async () => {
     const start = Date.now();
-    const { step, round, from, cpuMs } = await stepTo('+395d', 2);
+    const { step, round, from, cpu } = await stepTo('+395d', 2);
     const seconds = (Date.now() - start) / 1000;
     expect(Math.abs((step.step_ms as number) - 365 * DAY)).toBeLessThan(60_000);
     // The step takes effect at the daemon's next clock reading: every tap of both rounds is after it.
@@ -216,12 +206,12 @@ describe('a forward clock step under a running daemon with sync', () => {
     expect(counts.upload).toBeLessThanOrEqual(Math.ceil(seconds) + 2);
     expect(lines('jobs re-planned')).toHaveLength(2);
     expect(bus.lines.filter((l) => String(l.msg).startsWith('missed execution'))).toEqual([]);
-    figures.step_1y = { seconds: round1(seconds), cpu_ms: cpuMs, job_runs: counts };
+    figures.step_1y = { seconds: round1(seconds), cpu_ms: cpu, job_runs: counts };
   }, 90_000);
 
   it('and back to the true time: one more step event, nothing runs for it, taps trusted again', async () => {
     const start = Date.now();
-    const { step, round, from, cpuMs } = await stepTo('+0', 3);
+    const { step, round, from, cpu } = await stepTo('+0', 3);
     const seconds = (Date.now() - start) / 1000;
     expect(Math.abs((step.step_ms as number) + 395 * DAY)).toBeLessThan(60_000);
     expect(round.every((t) => t.clock === undefined && t.reason !== 'clock_invalid')).toBe(true);
@@ -229,7 +219,7 @@ describe('a forward clock step under a running daemon with sync', () => {
     for (const job of ['nightly_check', 'wal_checkpoint', 'purge'] as const) expect(counts[job]).toBe(0);
     expect(counts.upload).toBeGreaterThan(0);
     expect(counts.upload).toBeLessThanOrEqual(Math.ceil(seconds) + 2);
-    figures.step_back = { seconds: round1(seconds), cpu_ms: cpuMs, job_runs: counts };
+    figures.step_back = { seconds: round1(seconds), cpu_ms: cpu, job_runs: counts };
   }, 90_000);
 
   it('stayed within the RSS budget throughout, and shuts down cleanly', async () => {

@@ -18,6 +18,7 @@ import { BUS_MAX_PACKET_BYTES } from '../../sync/limits.js';
 import { topics } from '../../sync/topics.js';
 import { runTeiki, TeikiProcess } from '../helpers/cli.js';
 import { connectMqtt, type Mosquitto, startMosquitto } from '../helpers/mosquitto.js';
+import { vmRssKb } from '../helpers/proc-stats.js';
 import { CONSOLE_CONFIG, DESIGN_IDM, makeWorkdir, SAMPLE_GTFS, type Workdir } from '../helpers/workdir.js';
 
 const MiB = 1024 * 1024;
@@ -39,11 +40,6 @@ const day = (offset: number) =>
   new Date(Date.now() + 9 * 3600_000 + offset * 86_400_000).toISOString().slice(0, 10);
 const row = (id: string, idm: string) =>
   `${id},JW10000000000${id.slice(-4)},${idm},commuter,matsue-city,matsue-city,${day(-30)},${day(30)},240,,active`;
-
-function vmRssKb(pid: number): number {
-  const m = readFileSync(`/proc/${pid}/status`, 'utf8').match(/^VmRSS:\s+(\d+)/m);
-  return Number(m?.[1] ?? Number.NaN);
-}
 
 function sample(): void {
   const pid = bus?.child.pid;
