@@ -34,3 +34,28 @@ export const LIMITS = {
 } as const;
 
 export const TARGET_CHUNK_BYTES = 256 * KiB;
+
+/**
+ * Room for the topic of anything the bus subscribes to: `teiki/v1/bus/<vehicle>/ack` with a
+ * 64-byte vehicle id is 81 bytes, a chunk topic with two 15-digit numbers 51 (sync/topics.ts).
+ */
+const BUS_TOPIC_BYTES = 128;
+
+/**
+ * MQTT 5 PUBLISH framing around a payload (MQTT 5.0 §3.3): fixed header (1 byte + remaining length,
+ * at most 4), topic (2-byte length + the topic), packet identifier (2), properties (length, at most
+ * 4, + the properties). The depot sets no properties; a broker may add a message expiry (5 bytes),
+ * a topic alias (3) and subscription identifiers (at most 5 each): 1 KiB leaves room for them.
+ */
+export const MQTT_PUBLISH_FRAMING_BYTES = 1 + 4 + 2 + BUS_TOPIC_BYTES + 2 + 4 + KiB;
+
+/**
+ * The largest MQTT packet a bus accepts: the largest message it takes (a signed delta; a manifest
+ * and a chunk are bounded lower, an ack far lower) in its PUBLISH framing. Sent as MQTT 5
+ * `maximumPacketSize` on connect (sync/bus/connect.ts), so the broker never delivers what the bus
+ * would refuse; and checked on the incoming byte stream before a packet is buffered
+ * (sync/bus/packet-size-guard.ts).
+ */
+export const BUS_MAX_PACKET_BYTES =
+  Math.max(LIMITS.deltaMessageBytes, LIMITS.manifestMessageBytes, LIMITS.chunkBytes, LIMITS.ackMessageBytes) +
+  MQTT_PUBLISH_FRAMING_BYTES;

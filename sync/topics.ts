@@ -10,17 +10,12 @@
  *   teiki/v1/bus/<vehicle>/ack              depot → bus    acknowledgement of a batch
  *   teiki/v1/bus/<vehicle>/resync           bus → depot    "I need a snapshot"
  */
+import { isValidVehicleId } from '../device/domain/vehicle-id.js';
+
+// The pattern lives in the domain: the config schema refuses a bad vehicle id with it at start.
+export { isValidVehicleId, VEHICLE_ID_PATTERN } from '../device/domain/vehicle-id.js';
+
 export const TOPIC_ROOT = 'teiki/v1';
-
-/**
- * A vehicle id as it may appear in a topic and as a certificate CN: no MQTT wildcards, no level
- * separator, nothing mosquitto's `%u` pattern substitution would refuse.
- */
-export const VEHICLE_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
-
-export function isValidVehicleId(id: string): boolean {
-  return VEHICLE_ID_PATTERN.test(id);
-}
 
 function vehicle(id: string): string {
   if (!isValidVehicleId(id)) {

@@ -1,5 +1,6 @@
 import cron from 'node-cron';
 import { z } from 'zod';
+import { VEHICLE_ID_PATTERN, VEHICLE_ID_RULE } from '../domain/vehicle-id.js';
 import { parseEd25519PublicKey } from './public-key.js';
 import { RuleSettingsSchema } from './rules-schema.js';
 
@@ -53,9 +54,21 @@ const StopSourceSchema = z
     }
   });
 
+/** What mqtt.js can connect a bus with; `ftp://…` would pass as a URL and reconnect forever. */
+const MQTT_PROTOCOLS = ['mqtt:', 'mqtts:', 'ws:', 'wss:'];
+
+const MqttUrl = z
+  .string()
+  .url()
+  // zod runs this refine after a failed .url() too: leave an unparsable URL to that message.
+  .refine(
+    (u) => !URL.canParse(u) || MQTT_PROTOCOLS.includes(new URL(u).protocol),
+    'must be an mqtt://, mqtts://, ws:// or wss:// URL',
+  );
+
 const MqttSchema = z
   .object({
-    url: z.string().url().optional(),
+    url: MqttUrl.optional(),
     /** Client id of the persistent session; defaults to `teiki-bus-<vehicle.id>`. */
     client_id: z.string().min(1).optional(),
     ca: z.string().optional(),
@@ -137,7 +150,10 @@ const LogSchema = z
 
 export const ConfigSchema = z
   .object({
-    vehicle: z.object({ id: z.string().min(1).max(64), operator: OperatorId }).strict(),
+    /** The id is an MQTT topic level and the CN of the bus's certificate (device/domain/vehicle-id.ts). */
+    vehicle: z
+      .object({ id: z.string().regex(VEHICLE_ID_PATTERN, VEHICLE_ID_RULE), operator: OperatorId })
+      .strict(),
     /** Where the pass list and records live (systemd StateDirectory on the bus). */
     data_dir: z.string().min(1).default('/var/lib/teiki'),
     readers: z.array(ReaderSchema).default([]),
@@ -156,7 +172,17 @@ export const ConfigSchema = z
     rules: RuleSettingsSchema.default(RuleSettingsSchema.parse({})),
     log: LogSchema.default({ level: 'info' }),
   })
-  .strict();
+  .strict()
+  .superRefine((c, ctx) => {
+    // A bus that syncs verifies every list against the pinned keys; without one it could take none.
+    if (c.mqtt.url && c.trust.depot_public_keys.length === 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['trust', 'depot_public_keys'],
+        message: 'at least one pinned depot key is required when mqtt.url is set',
+      });
+    }
+  });
 
 export type Config = z.infer<typeof ConfigSchema>;
 export type MqttConfig = Config['mqtt'];

@@ -1,7 +1,7 @@
 /**
  * The bus side of sync inside `teiki run` (issue 4): one MQTT client (persistent session, fixed
  * client id, QoS 1) shared by the list sync, the record uploader and the retained status, plus
- * the node-cron jobs in Asia/Tokyo. The daemon sees it as a SyncLink (device/daemon/sync-link.ts).
+ * the scheduled jobs (cron.ts). The daemon sees it as a SyncLink (device/daemon/sync-link.ts).
  *
  * Stop order: cron jobs (no job starts mid-shutdown), the retained "offline" status (while the
  * client still runs), the uploader (unacked records stay pending), the list sync (an apply in
@@ -13,7 +13,7 @@ import type { SyncContext, SyncFactory, SyncLink } from '../../device/daemon/syn
 import type { Logger } from '../../device/log/logger.js';
 import type { Clock } from '../../hardware/ports/clock.js';
 import { connectBus } from './connect.js';
-import { type ScheduledSyncJobs, type Scheduler, scheduleSyncJobs, syncSchedule } from './cron.js';
+import { type ScheduledSyncJobs, scheduleSyncJobs, syncSchedule } from './cron.js';
 import { createSyncJobs } from './cron-jobs.js';
 import { ListSync } from './list-sync.js';
 import { RecordUploader, uploaderSettings } from './record-uploader.js';
@@ -26,8 +26,6 @@ const STATE_EVERY_MS = 2_000;
 export interface BusSyncDeps {
   /** mqtt.js connect by default (tests and the demo may hand in their own client). */
   readonly connect?: (config: Config, logger: Logger) => MqttClient;
-  /** node-cron by default. */
-  readonly scheduler?: Scheduler;
   readonly software?: string;
   /** Write sync-state.json for `teiki status` (default true; the demo's in-process buses skip it). */
   readonly stateFile?: boolean;
@@ -148,12 +146,12 @@ class BusSync implements SyncLink {
       if (seen !== this.#stateSeen) this.#writeState({});
     }, STATE_EVERY_MS);
     this.#stateTimer.unref();
-    this.#jobs = scheduleSyncJobs(
-      syncSchedule(c.sync),
-      jobs,
-      this.#root,
-      this.#deps.scheduler ? { scheduler: this.#deps.scheduler } : {},
-    );
+    this.#jobs = scheduleSyncJobs(syncSchedule(c.sync), jobs, this.#root, {
+      clock: this.#clock,
+      // The scheduler logged the step and re-planned its jobs; the status line judges the clock
+      // against the list in force now rather than at its next refresh (時計異常 at once).
+      onClockStep: () => ctx.onListChanged(),
+    });
   }
 
   recordCommitted(): void {

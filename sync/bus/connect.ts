@@ -14,8 +14,10 @@ import { type IClientOptions, type MqttClient, connect as mqttConnect } from 'mq
 import { ConfigError } from '../../device/config/load.js';
 import type { Config } from '../../device/config/schema.js';
 import type { Logger } from '../../device/log/logger.js';
+import { BUS_MAX_PACKET_BYTES } from '../limits.js';
 import { offlineWill } from '../messages.js';
 import { BUS_TLS_SETTINGS, describeConnectError, type TlsSettingNames, tlsHint } from '../tls-hint.js';
+import { guardPacketSize } from './packet-size-guard.js';
 
 export type BusMqttConfig = Pick<Config, 'vehicle' | 'mqtt'>;
 
@@ -54,7 +56,9 @@ export function busClientOptions(config: BusMqttConfig): IClientOptions {
     protocolVersion: 5,
     clientId: m.client_id ?? `teiki-bus-${config.vehicle.id}`,
     clean: false,
-    properties: { sessionExpiryInterval: m.session_expiry_s },
+    // The broker must not deliver what the bus would refuse (issue 12: a 250 MB retained message
+    // was buffered whole); mosquitto drops, for this client, any message above it.
+    properties: { sessionExpiryInterval: m.session_expiry_s, maximumPacketSize: BUS_MAX_PACKET_BYTES },
     keepalive: m.keepalive_s,
     // Reconnection is ours (keepReconnecting): a capped back-off instead of a fixed period.
     reconnectPeriod: 0,
@@ -165,6 +169,10 @@ export function connectBus(config: BusMqttConfig, logger: Logger, deps: ConnectB
   } catch (err) {
     throw new ConfigError(describeConnectError(err, BUS_TLS_SETTINGS));
   }
+  // And should a broker ignore maximumPacketSize, a packet's header is judged before its body is buffered.
+  guardPacketSize(client, BUS_MAX_PACKET_BYTES, (err) =>
+    log.warn({ bytes: err.bytes, max_bytes: err.maxBytes }, 'mqtt packet too large; connection closed'),
+  );
   logClientErrors(client, log);
   keepReconnecting(
     client,

@@ -1,106 +1,86 @@
 /**
- * When the bus's sync jobs run (node-cron, Asia/Tokyo): the nightly full list check (02:30 by
- * default), the periodic record upload, the WAL checkpoint of records.sqlite and list.sqlite, and
- * the purge of acknowledged records past their retention. What each job does is cron-jobs.ts.
+ * When the bus's sync jobs run: the nightly full list check (02:30 Asia/Tokyo by default), the WAL
+ * checkpoint of records.sqlite and list.sqlite and the purge of acknowledged records past their
+ * retention on cron slots in Asia/Tokyo, and the periodic record upload every `upload_every_s` on
+ * the monotonic clock. What each job does is cron-jobs.ts; how they are timed, and what a wall-clock
+ * step does to them, is cron-scheduler.ts (node-cron parses and matches the expressions; its own
+ * runner is not used, because it walks every slot a forward clock step skipped: issue 12).
  */
-import cron, { type Logger as CronLogger } from 'node-cron';
 import type { SyncConfig } from '../../device/config/schema.js';
 import type { Logger } from '../../device/log/logger.js';
+import type { Clock } from '../../hardware/ports/clock.js';
+import type { ClockStep } from './clock-step-watch.js';
 import { SYNC_JOB_NAMES, type SyncJobName, type SyncJobs } from './cron-jobs.js';
+import { JobScheduler } from './cron-scheduler.js';
 
 /** Service calendar days are Tokyo days (DOMAIN.md), whatever the system time zone says. */
 export const SYNC_TIMEZONE = 'Asia/Tokyo';
 
-/** A node-cron expression firing every `seconds` (a divisor of a minute, or whole minutes of an hour). */
-export function everySeconds(seconds: number): string {
-  if (seconds < 60 && 60 % seconds === 0) return seconds === 1 ? '* * * * * *' : `*/${seconds} * * * * *`;
-  const minutes = seconds / 60;
-  if (Number.isInteger(minutes) && 60 % minutes === 0)
-    return minutes === 1 ? '0 * * * * *' : `0 */${minutes} * * * *`;
-  throw new RangeError(`${seconds} s does not divide a minute or an hour`);
-}
+/** A job runs on cron slots (wall clock, Asia/Tokyo) or every so many seconds (monotonic). */
+export type JobTiming = { readonly cron: string } | { readonly every_s: number };
 
-export type SyncSchedule = Record<SyncJobName, string>;
+export type SyncSchedule = Record<SyncJobName, JobTiming>;
 
-/** The cron expression of every job, from config. */
+/** When every job runs, from config. */
 export function syncSchedule(
   settings: Pick<SyncConfig, 'upload_every_s' | 'nightly_check_cron' | 'wal_checkpoint_cron' | 'purge_cron'>,
 ): SyncSchedule {
   return {
-    nightly_check: settings.nightly_check_cron,
-    upload: everySeconds(settings.upload_every_s),
-    wal_checkpoint: settings.wal_checkpoint_cron,
-    purge: settings.purge_cron,
+    nightly_check: { cron: settings.nightly_check_cron },
+    upload: { every_s: settings.upload_every_s },
+    wal_checkpoint: { cron: settings.wal_checkpoint_cron },
+    purge: { cron: settings.purge_cron },
   };
 }
 
-export interface CronTask {
-  stop(): void | Promise<void>;
-  destroy(): void | Promise<void>;
-}
-
-export interface CronTaskOptions {
-  readonly name: string;
-  readonly timezone: string;
-  readonly noOverlap: boolean;
-  readonly logger: CronLogger;
-}
-
-/** node-cron's `schedule`, or a recorder in tests. */
-export type Scheduler = (
-  expression: string,
-  fn: () => Promise<unknown>,
-  options: CronTaskOptions,
-) => CronTask;
-
-const nodeCronScheduler: Scheduler = (expression, fn, options) => cron.schedule(expression, fn, options);
-
 export interface ScheduledSyncJobs {
   readonly schedule: SyncSchedule;
-  /** Idempotent: stops and unregisters every task (a running job finishes on its own). */
+  /** Next cron slot of each cron job, epoch ms. */
+  nextSlots(): Record<string, number>;
+  /** Idempotent: no job starts after this (a running job finishes on its own). */
   stop(): Promise<void>;
 }
 
-/** Registers every job; `skip` leaves some out (a bus with no broker has nothing to upload). */
+export interface ScheduleOptions {
+  readonly clock: Clock;
+  /** Leaves some jobs out (a bus with no broker has nothing to upload). */
+  readonly skip?: readonly SyncJobName[];
+  /** After a wall-clock step was logged and the jobs re-planned. */
+  readonly onClockStep?: (step: ClockStep) => void;
+  /** Monotonic ms, the step threshold and check period: tests on virtual time set them. */
+  readonly monotonic?: () => number;
+  readonly stepThresholdMs?: number;
+  readonly stepCheckEveryMs?: number;
+}
+
+/** Registers and starts every job. */
 export function scheduleSyncJobs(
   schedule: SyncSchedule,
   jobs: SyncJobs,
   logger: Logger,
-  opts: { scheduler?: Scheduler; skip?: readonly SyncJobName[] } = {},
+  opts: ScheduleOptions,
 ): ScheduledSyncJobs {
-  const log = logger.child({ component: 'cron' });
-  const scheduler = opts.scheduler ?? nodeCronScheduler;
-  // node-cron's own messages (a missed run after the event loop stalled, say) go to our log.
-  const cronLog: CronLogger = {
-    info: (m) => log.info(m),
-    warn: (m) => log.warn(m),
-    error: (m, err) => log.error({ err: err?.message ?? (m instanceof Error ? m.message : m) }, 'node-cron'),
-    debug: (m) => log.debug(m instanceof Error ? m.message : m),
-  };
-  const tasks: CronTask[] = [];
+  const scheduler = new JobScheduler({
+    clock: opts.clock,
+    logger: logger.child({ component: 'cron' }),
+    timezone: SYNC_TIMEZONE,
+    ...(opts.monotonic ? { monotonic: opts.monotonic } : {}),
+    ...(opts.stepThresholdMs ? { stepThresholdMs: opts.stepThresholdMs } : {}),
+    ...(opts.stepCheckEveryMs ? { stepCheckEveryMs: opts.stepCheckEveryMs } : {}),
+    ...(opts.onClockStep ? { onClockStep: opts.onClockStep } : {}),
+  });
   for (const name of SYNC_JOB_NAMES) {
     if (opts.skip?.includes(name)) continue;
-    const expression = schedule[name];
-    tasks.push(
-      scheduler(expression, jobs[name], {
-        name: `teiki-${name}`,
-        timezone: SYNC_TIMEZONE,
-        noOverlap: true,
-        logger: cronLog,
-      }),
-    );
-    log.info({ job: name, cron: expression, timezone: SYNC_TIMEZONE }, 'job scheduled');
+    const timing = schedule[name];
+    if ('cron' in timing) scheduler.addCron(name, timing.cron, jobs[name]);
+    else scheduler.addInterval(name, timing.every_s * 1000, jobs[name]);
   }
-  let stopped = false;
+  scheduler.start();
   return {
     schedule,
+    nextSlots: () => scheduler.nextSlots(),
     async stop() {
-      if (stopped) return;
-      stopped = true;
-      for (const t of tasks.splice(0)) {
-        await t.stop();
-        await t.destroy();
-      }
+      scheduler.stop();
     },
   };
 }

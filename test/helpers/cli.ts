@@ -47,8 +47,11 @@ export class TeikiProcess {
   }> = [];
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 
-  constructor(args: readonly string[], opts: { cwd?: string } = {}) {
-    this.child = spawn(process.execPath, [TEIKI, ...args], { cwd: opts.cwd ?? ROOT });
+  constructor(args: readonly string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}) {
+    this.child = spawn(process.execPath, [TEIKI, ...args], {
+      cwd: opts.cwd ?? ROOT,
+      ...(opts.env ? { env: { ...process.env, ...opts.env } } : {}),
+    });
     let buf = '';
     this.child.stdout.on('data', (d) => {
       buf += d;

@@ -9,6 +9,7 @@ import { encodeStatus } from '../../sync/messages.js';
 import { topics } from '../../sync/topics.js';
 import { runTeiki } from '../helpers/cli.js';
 import { connectMqtt, type Mosquitto, startMosquitto } from '../helpers/mosquitto.js';
+import { TEST_TRUST } from '../helpers/pinned-key.js';
 import { depotTlsArgs, eventually } from './records-fixture.js';
 
 /** `teiki depot fleet` reads the retained statuses: online, offline (graceful or last will), broken. */
@@ -29,6 +30,7 @@ function bus(vehicle: string) {
   const config = ConfigSchema.parse({
     vehicle: { id: vehicle, operator: 'matsue-city' },
     mqtt: { url: broker.url, ca: id.ca, cert: id.cert, key: id.key },
+    trust: TEST_TRUST,
   });
   const client = connectBus(config, logger);
   const status = new StatusPublisher({

@@ -8,6 +8,7 @@ import Database from 'better-sqlite3';
 import { type Config, ConfigSchema } from '../../device/config/schema.js';
 import { RecordStore } from '../../device/store/record-store.js';
 import type { Mosquitto } from '../helpers/mosquitto.js';
+import { TEST_TRUST } from '../helpers/pinned-key.js';
 
 export const IDMS = ['0114b3a1c2d3e4f5', '0114b3a1c2d3e504', '012e4cd8a9b70011'];
 
@@ -79,6 +80,7 @@ export function busConfig(
       ...over.mqtt,
     },
     sync: over.sync ?? {},
+    trust: TEST_TRUST,
   });
 }
 

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { readSyncState, updateSyncState, writeSyncState } from '../../sync/bus/status-state.js';
 import { runTeiki } from '../helpers/cli.js';
+import { TEST_TRUST } from '../helpers/pinned-key.js';
 import { makeWorkdir, type Workdir } from '../helpers/workdir.js';
 import { seedRecords } from './records-fixture.js';
 
@@ -19,7 +20,7 @@ async function status(args: string[] = ['--json']) {
 
 describe('teiki status sync fields', () => {
   it('shows the sync state of a running daemon, and none of a dead one', async () => {
-    w = makeWorkdir({ mqtt: { url: 'mqtts://broker.example:8883' } });
+    w = makeWorkdir({ mqtt: { url: 'mqtts://broker.example:8883' }, trust: TEST_TRUST });
     const dataDir = join(w.dir, 'data');
     mkdirSync(dataDir, { recursive: true });
     seedRecords(join(dataDir, 'records.sqlite'), 'bus-101', 42);

@@ -7,6 +7,7 @@ import { ConfigSchema } from '../../../device/config/schema.js';
 import { silentLogger } from '../../../device/log/logger.js';
 import { backoffDelay, busClientOptions, connectBus, keepReconnecting } from '../../../sync/bus/connect.js';
 import { offlineWill } from '../../../sync/messages.js';
+import { TEST_TRUST } from '../../helpers/pinned-key.js';
 import { FakeMqtt } from './record-fake-mqtt.js';
 
 const dirs: string[] = [];
@@ -26,6 +27,7 @@ const config = (mqtt: Record<string, unknown> = {}) =>
   ConfigSchema.parse({
     vehicle: { id: 'bus-101', operator: 'matsue-city' },
     mqtt: { url: 'mqtts://broker:8883', ...mqtt },
+    trust: TEST_TRUST,
   });
 
 describe('the bus MQTT client', () => {
