@@ -28,7 +28,8 @@ export interface BusSyncDeps {
   readonly connect?: (config: Config, logger: Logger) => MqttClient;
   /** node-cron by default. */
   readonly scheduler?: Scheduler;
-  readonly software?: string;
+  /** The package version, published in the bus's status as `software_version`. */
+  readonly softwareVersion?: string;
   /** Write sync-state.json for `teiki status` (default true; the demo's in-process buses skip it). */
   readonly stateFile?: boolean;
 }
@@ -109,7 +110,7 @@ class BusSync implements SyncLink {
           list: ctx.list,
           records: ctx.records,
           rejected: () => list.rejected().byCode,
-          ...(this.#deps.software ? { software: this.#deps.software } : {}),
+          ...(this.#deps.softwareVersion ? { softwareVersion: this.#deps.softwareVersion } : {}),
         }),
       clock: this.#clock,
       logger: this.#root,

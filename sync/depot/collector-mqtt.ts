@@ -1,5 +1,5 @@
 /**
- * The depot tools' MQTT connection (collect, fleet), from command-line options: TLS with the
+ * The depot tools' MQTT connection (collect, fleet), from command-line options or the depot config: TLS with the
  * depot's client certificate (CN `depot`, see sync/broker-acl.ts), MQTT 5. The first connection
  * must succeed, so a wrong URL or certificate is an error at once, in plain words; after that a
  * long-running tool reconnects with the bus's capped back-off.
@@ -15,11 +15,21 @@ export interface DepotMqttOptions extends TlsFiles {
   readonly clean: boolean;
   readonly sessionExpiryS?: number;
   readonly connectTimeoutMs?: number;
+  /** How the person named each TLS file, for errors (default: the command-line flags). */
+  readonly tlsNames?: Record<keyof TlsFiles, string>;
 }
 
-/** A connection problem worth one line on the command line. */
+/** The depot commands' TLS flags (`--ca`, `--tls-cert`, `--tls-key`; issue 11). */
+export const TLS_FLAGS: Record<keyof TlsFiles, string> = { ca: '--ca', cert: '--tls-cert', key: '--tls-key' };
+
+/** The broker could not be reached or refused us: worth one line, and a retry (exit 1). */
 export class DepotConnectError extends Error {
   override readonly name = 'DepotConnectError';
+}
+
+/** A broker URL or TLS file that cannot be used: the person's to fix (exit 2). */
+export class DepotSettingsError extends Error {
+  override readonly name = 'DepotSettingsError';
 }
 
 const PROTOCOLS = new Set(['mqtt:', 'mqtts:', 'tcp:', 'ssl:', 'ws:', 'wss:']);
@@ -29,18 +39,18 @@ export function depotClientOptions(opts: DepotMqttOptions): IClientOptions {
   try {
     url = new URL(opts.url);
   } catch {
-    throw new DepotConnectError(`--mqtt ${opts.url} is not a URL (expected mqtts://host:8883)`);
+    throw new DepotSettingsError(`--mqtt ${opts.url} is not a URL (expected mqtts://host:8883)`);
   }
   if (!PROTOCOLS.has(url.protocol)) {
-    throw new DepotConnectError(
+    throw new DepotSettingsError(
       `--mqtt ${opts.url}: unsupported scheme ${url.protocol} (use mqtts:// or mqtt://)`,
     );
   }
   let tls: IClientOptions;
   try {
-    tls = readTlsFiles(opts, { ca: '--ca', cert: '--cert', key: '--key' });
+    tls = readTlsFiles(opts, opts.tlsNames ?? TLS_FLAGS);
   } catch (err) {
-    throw new DepotConnectError((err as Error).message);
+    throw new DepotSettingsError((err as Error).message);
   }
   return {
     protocolVersion: 5,
@@ -57,7 +67,7 @@ export function depotClientOptions(opts: DepotMqttOptions): IClientOptions {
 
 /**
  * Connects and resolves once the broker accepted us; rejects with a `DepotConnectError` naming
- * the URL and the cause. With `reconnect`, later cuts are retried (1 s doubling to 30 s).
+ * the URL and the cause (a `DepotSettingsError`, thrown at once, for a bad URL or TLS file). With `reconnect`, later cuts are retried (1 s doubling to 30 s).
  */
 export function connectDepot(
   opts: DepotMqttOptions,

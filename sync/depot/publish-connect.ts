@@ -1,5 +1,5 @@
 /**
- * The depot publisher's MQTT connection (`teiki depot publish --mqtt URL --ca --cert --client-key`):
+ * The depot publisher's MQTT connection (`teiki depot publish --mqtt URL --ca --tls-cert --tls-key`):
  * MQTT 5 so a publish the ACL denies fails with "not authorized" instead of vanishing, a clean
  * session (the publisher receives nothing), no automatic reconnect (a one-shot command fails
  * and is run again). Connecting comes first: a broker that is down refuses the publish before the
@@ -7,6 +7,7 @@
  */
 import { connect, type IClientOptions, type MqttClient } from 'mqtt';
 import { readTlsFiles, type TlsFiles } from '../bus/connect.js';
+import { TLS_FLAGS } from './collector-mqtt.js';
 
 export class DepotConnectError extends Error {
   override readonly name = 'DepotConnectError';
@@ -17,6 +18,8 @@ export interface DepotConnectOptions {
   readonly tls: TlsFiles;
   readonly clientId?: string;
   readonly connectTimeoutMs?: number;
+  /** How the person named each TLS file, for errors (default: the command-line flags). */
+  readonly tlsNames?: Record<keyof TlsFiles, string>;
 }
 
 export function depotClientOptions(o: DepotConnectOptions): IClientOptions {
@@ -26,7 +29,7 @@ export function depotClientOptions(o: DepotConnectOptions): IClientOptions {
     clean: true,
     reconnectPeriod: 0,
     connectTimeout: o.connectTimeoutMs ?? 10_000,
-    ...readTlsFiles(o.tls, { ca: '--ca', cert: '--cert', key: '--client-key' }),
+    ...readTlsFiles(o.tls, o.tlsNames ?? TLS_FLAGS),
     rejectUnauthorized: true,
   };
 }
