@@ -34,6 +34,25 @@ export class CollectUsageError extends Error {
   override readonly name = 'CollectUsageError';
 }
 
+/** The state directory or its database cannot be opened: the CLI exits 4. */
+export class CollectStoreError extends Error {
+  override readonly name = 'CollectStoreError';
+}
+
+function openCollectorStore(state: string): CollectorStore {
+  try {
+    makeDirSync(state, 0o700);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+    throw new CollectStoreError(`--state ${state}: cannot create it (${code})`);
+  }
+  try {
+    return CollectorStore.open(state);
+  } catch (err) {
+    throw new CollectStoreError(`cannot open the collected records in ${state}: ${(err as Error).message}`);
+  }
+}
+
 export interface CollectSummary {
   readonly batches: number;
   readonly records_stored: number;
@@ -81,8 +100,7 @@ export async function runCollect(
 ): Promise<CollectSummary> {
   const format = checkCollectOptions(o);
   const log = deps.logger;
-  makeDirSync(o.state, 0o700);
-  const store = CollectorStore.open(o.state);
+  const store = openCollectorStore(o.state);
   try {
     let stats = { batches: 0, records_stored: 0, duplicates: 0, rejected: 0, seq_clashes: 0, vehicles: 0 };
     if (o.mqtt) stats = await collect(o, o.mqtt, store, deps);

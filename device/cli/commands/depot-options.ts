@@ -96,18 +96,20 @@ export class DepotSettings {
   /** The config file read, or null when there was none. */
   readonly file: string | null;
   readonly #cmd: Command;
+  readonly #env: NodeJS.ProcessEnv;
 
-  private constructor(cmd: Command, config: DepotConfig, file: string | null) {
+  private constructor(cmd: Command, config: DepotConfig, file: string | null, env: NodeJS.ProcessEnv) {
     this.#cmd = cmd;
     this.config = config;
     this.file = file;
+    this.#env = env;
   }
 
   /** Reads `--config FILE` or the default depot config of `cmd` (a bad file: exit 2). */
   static of(cmd: Command, env: NodeJS.ProcessEnv = process.env): DepotSettings {
     const file = cmd.getOptionValue('config') as string | undefined;
     const loaded = loadDepotConfig({ file, env });
-    return new DepotSettings(cmd, loaded.config, loaded.file);
+    return new DepotSettings(cmd, loaded.config, loaded.file, env);
   }
 
   /** True when the option `attr` (camelCase, e.g. "tlsKey") was given on the command line. */
@@ -129,7 +131,7 @@ export class DepotSettings {
     if (v === undefined || v === null || v === '') {
       const where = this.file
         ? `${key} in ${this.file}`
-        : `${key} in a depot config: --config FILE, or ${defaultDepotConfigPath()}`;
+        : `${key} in a depot config: --config FILE, or ${defaultDepotConfigPath(this.#env)}`;
       throw new CliError(`${flag} is required (or ${where})`);
     }
     return v;

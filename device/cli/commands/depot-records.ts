@@ -1,6 +1,6 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { pino } from 'pino';
-import { CollectUsageError, runCollect } from '../../../sync/depot/collector-command.js';
+import { CollectStoreError, CollectUsageError, runCollect } from '../../../sync/depot/collector-command.js';
 import type { ExportFormat } from '../../../sync/depot/collector-export.js';
 import { EXPORT_FORMATS } from '../../../sync/depot/collector-export.js';
 import { DepotConnectError, DepotSettingsError } from '../../../sync/depot/collector-mqtt.js';
@@ -33,13 +33,15 @@ interface FleetFlags {
 
 /**
  * Library errors as the command line reports them: usage, a bad URL or TLS file is exit 2 (the
- * person's to fix; systemd does not restart on it); a broker that cannot be reached is exit 1.
+ * person's to fix; systemd does not restart on it); a broker that cannot be reached is exit 1; a
+ * state directory that cannot be opened is exit 4.
  */
 function asCliError(err: unknown): unknown {
   if (err instanceof CollectUsageError || err instanceof DepotSettingsError) {
     return new CliError(err.message, EXIT.badInput);
   }
   if (err instanceof DepotConnectError) return new CliError(err.message, EXIT.failure);
+  if (err instanceof CollectStoreError) return new CliError(err.message, EXIT.store);
   return err;
 }
 
@@ -60,7 +62,7 @@ export function registerDepotRecords(depot: Command): void {
   addBrokerOptions(collect, false)
     .addOption(
       depotOptions.clientId(
-        ` of the persistent session (default: mqtt.client_id in the depot config, else ${COLLECTOR_CLIENT_ID})`,
+        ` (default: mqtt.client_id in the depot config, else ${COLLECTOR_CLIENT_ID}; a persistent session)`,
       ),
     )
     .option('--once', 'take the batches waiting, then exit once none came for --idle seconds')
