@@ -66,16 +66,21 @@ export function registerDepotPublish(depot: Command): void {
   cmd.action(async (_opts: unknown, command: Command) => {
     const o = publishOptions(command);
     const privateKey = loadKey(o.signingKey, o.signingKeyName);
-    const client = await connectDepot({
-      url: o.mqtt,
-      tls: { ca: o.ca, cert: o.tlsCert, key: o.tlsKey },
-      tlsNames: o.tlsNames,
-      clientId: o.clientId,
-    }).catch((err: unknown) => {
+    let client: Awaited<ReturnType<typeof connectDepot>>;
+    try {
+      client = await connectDepot({
+        url: o.mqtt,
+        tls: { ca: o.ca, cert: o.tlsCert, key: o.tlsKey },
+        tlsNames: o.tlsNames,
+        clientId: o.clientId,
+      });
+    } catch (err) {
+      // A broker that cannot be reached may answer next time (1); a TLS file that cannot be read
+      // is the person's to fix (2). The latter is thrown before any connection is tried.
       throw err instanceof DepotConnectError
         ? new CliError(err.message, EXIT.failure)
         : new CliError((err as Error).message);
-    });
+    }
     const progress = createProgress();
     const rowsTotal = progress.tty ? await estimateRows(o.passes) : undefined;
     let state: DepotState | null = null;
