@@ -24,6 +24,11 @@ export interface Progress {
   update(stage: string, done: number, total?: number): void;
   /** Ends the current stage: its line off a terminal, its finished bar on one. Idempotent. */
   end(): void;
+  /**
+   * Stops without reporting the stage in progress (for `finally`, after a failure: the error is
+   * the one line to read). A no-op after `end()`.
+   */
+  stop(): void;
 }
 
 const BAR_SIZE = 30;
@@ -62,6 +67,10 @@ class LineProgress implements Progress {
     this.#stage = null;
     if (!s) return;
     this.#stream.write(`teiki: ${s.name}: ${n(s.done)}\n`);
+  }
+
+  stop(): void {
+    this.#stage = null;
   }
 }
 
@@ -122,6 +131,13 @@ class BarProgress implements Progress {
     // A finished stage shows its real count as the total: an estimate is corrected here.
     if (s.total !== undefined) bar.setTotal(s.done);
     bar.stop();
+  }
+
+  stop(): void {
+    // The bar stays where it stopped, so the person sees how far it got before the error.
+    this.#bar?.stop();
+    this.#bar = null;
+    this.#stage = null;
   }
 }
 

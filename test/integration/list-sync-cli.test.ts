@@ -151,5 +151,7 @@ describe('teiki depot keys and publish', () => {
     const badRow = await publish(exportFile('e.csv', 2, (i) => csvRow(i, i === 1 ? { idm: 'nope' } : {})));
     expect(badRow.code).toBe(2);
     expect(badRow.stderr).toMatch(/e\.csv:3: idm: must be 16 hex characters/);
+    // The refusal is what to read: no progress line for the rows read before it.
+    expect(badRow.stderr).not.toMatch(/rows read/);
   });
 });

@@ -116,7 +116,7 @@ export function registerDepotPublish(depot: Command): void {
       for (const w of summary.warnings) process.stderr.write(`teiki: warning: ${w}\n`);
       printJson(summary);
     } finally {
-      progress.end();
+      progress.stop();
       state?.close();
       await client.endAsync().catch(() => undefined);
     }

@@ -37,6 +37,15 @@ describe('progress through a pipe or journald', () => {
     p.end();
     expect(out.text).toBe('teiki: rows read: 250,000\nteiki: snapshot chunks sent: 7\n');
   });
+
+  it('reports nothing for a stage a failure stopped: the error is the line to read', () => {
+    const out = sink(false);
+    const p = createProgress({ stream: out });
+    p.update('rows read', 3);
+    p.stop();
+    p.end();
+    expect(out.text).toBe('');
+  });
 });
 
 describe('progress on a terminal', () => {
