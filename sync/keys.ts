@@ -1,6 +1,7 @@
 import { createPrivateKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
-import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { makeDirSync } from '../device/store/make-dir.js';
 import { keyIdOf, parsePublicKey } from './signing.js';
 
 /**
@@ -17,7 +18,7 @@ export interface DepotKeyFiles {
 export function generateDepotKeys(outDir: string): DepotKeyFiles {
   const { privateKey, publicKey } = generateKeyPairSync('ed25519');
   const keyId = keyIdOf(publicKey);
-  mkdirSync(outDir, { recursive: true, mode: 0o700 });
+  makeDirSync(outDir, 0o700);
   const privateKeyPath = join(outDir, `depot-${keyId}.key`);
   const publicKeyPath = join(outDir, `depot-${keyId}.pub.pem`);
   const privatePem = privateKey.export({ type: 'pkcs8', format: 'pem' });

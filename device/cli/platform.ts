@@ -50,7 +50,11 @@ async function createPcscReader(
   return new PcscCardReader({ readers, clock, createNfc, logger: logger.child({ component: 'pcsc' }) });
 }
 
-export async function createPorts(config: Config, logger: Logger): Promise<DaemonPorts> {
+export async function createPorts(
+  config: Config,
+  logger: Logger,
+  opts: { softwareVersion?: string } = {},
+): Promise<DaemonPorts> {
   const clock = systemClock;
   const shutdownSteps: Array<{ name: string; run: () => Promise<void> | void }> = [];
 
@@ -104,7 +108,13 @@ export async function createPorts(config: Config, logger: Logger): Promise<Daemo
   let sync: SyncFactory | null = null;
   if (config.mqtt.url) {
     const { createBusSync } = await import('../../sync/bus/bus-sync.js');
-    sync = createBusSync(config, logger, clock);
+    // The status carries the version the bus runs (`software_version`, the depot's fleet view).
+    sync = createBusSync(
+      config,
+      logger,
+      clock,
+      opts.softwareVersion ? { softwareVersion: opts.softwareVersion } : {},
+    );
   }
 
   return { reader, display, signal: display, stopSource, clock, onShutdown: shutdownSteps, sync };

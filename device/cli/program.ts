@@ -1,6 +1,7 @@
 /**
  * The `teiki` command: subcommands in ./commands, each with its own --help. Errors meant for a
- * person print as one English line on stderr (`teiki: …`) with a distinct exit code.
+ * person print as one English line on stderr (`teiki: …`) with a distinct exit code, commander's
+ * own (unknown option, missing argument) included.
  */
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config/load.js';
@@ -14,21 +15,27 @@ import { registerReplay } from './commands/replay.js';
 import { registerRun } from './commands/run.js';
 import { registerStatus } from './commands/status.js';
 import { CliError, EXIT } from './errors.js';
+import { applyCliConventions } from './help.js';
+import { readPackageVersion } from './version.js';
 
-export function buildProgram(): Command {
+export interface ProgramOptions {
+  /** The package version (`--version`, the bus status); read from package.json by default. */
+  readonly version?: string;
+}
+
+export function buildProgram(opts: ProgramOptions = {}): Command {
+  const version = opts.version ?? readPackageVersion();
   const program = new Command('teiki')
     .description('ICOCA web commuter-pass validator for buses, and its depot tools')
-    .showHelpAfterError('(run with --help for usage)')
-    .exitOverride();
-  registerRun(program);
+    .version(version, '-V, --version', 'print the teiki-validator version');
+  registerRun(program, { version });
   registerReplay(program);
   registerImports(program);
   registerCheck(program);
-  registerStatus(program);
+  registerStatus(program, { version });
   registerRecords(program);
   registerDepot(program);
-  const all = (c: Command): Command[] => [c, ...c.commands.flatMap(all)];
-  for (const cmd of all(program)) cmd.exitOverride();
+  applyCliConventions(program);
   return program;
 }
 
@@ -45,7 +52,8 @@ export async function runCli(argv: readonly string[]): Promise<number> {
 
 export function reportError(err: unknown): number {
   if (err instanceof CommanderError) {
-    // Help and version exit through here with code 0; usage errors were already printed.
+    // Help and version exit through here with code 0; usage errors were already printed, as one
+    // `teiki: …` line (help.ts).
     return err.exitCode === 0 ? EXIT.ok : EXIT.badInput;
   }
   if (err instanceof CliError) {

@@ -1,8 +1,13 @@
-/** Opening the local stores named by a config, with errors fit for the command line. */
-import { existsSync, mkdirSync, statSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+/**
+ * Opening the local stores named by a config, with errors fit for the command line: whatever goes
+ * wrong (the data directory cannot be made, a file is not a database, a disk is read-only) ends
+ * the command with one line naming the path and exit 4, never a stack trace or a hang.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Config } from '../config/schema.js';
 import { ListStore } from '../store/list-store.js';
+import { makeDirSync } from '../store/make-dir.js';
 import { RecordStore } from '../store/record-store.js';
 import { CliError, EXIT } from './errors.js';
 
@@ -13,61 +18,41 @@ export function recordsPath(config: Config): string {
   return join(config.data_dir, 'records.sqlite');
 }
 
-export function openList(config: Config, opts: { create?: boolean } = {}): ListStore {
-  const path = listPath(config);
-  if (opts.create) mkdirSync(config.data_dir, { recursive: true, mode: 0o700 });
-  else if (!existsSync(path))
-    throw new CliError(`no pass list at ${path} (import one with "teiki passes import")`, EXIT.store);
-  try {
-    return ListStore.open(path);
-  } catch (err) {
-    throw new CliError(`cannot open ${path}: ${(err as Error).message}`, EXIT.store);
-  }
-}
+const why = (err: unknown) => (err as NodeJS.ErrnoException).code ?? (err as Error).message;
 
-export function openRecords(config: Config): RecordStore {
-  mkdirSync(config.data_dir, { recursive: true, mode: 0o700 });
-  const path = recordsPath(config);
+/** Makes `data_dir` (mode 0700: boarding records are personal data), or exit 4. */
+export function ensureDataDir(config: Config): void {
   try {
-    return RecordStore.open(path, config.vehicle.id);
+    makeDirSync(config.data_dir, 0o700);
   } catch (err) {
-    throw new CliError(`cannot open ${path}: ${(err as Error).message}`, EXIT.store);
+    throw new CliError(`data_dir ${config.data_dir}: cannot create it (${why(err)})`, EXIT.store);
   }
 }
 
 /**
- * Creates the data directory (mode 0700) one level at a time, or throws CliError (exit 4) naming
- * the level that failed. Not `mkdirSync(…, { recursive: true })`: under /proc (e.g. a data_dir of
- * /proc/1/x/y) Node's recursive mkdir retries ENOENT forever, and a CLI that loops is worse than
- * one that says why it stopped (issue 11).
+ * Runs `open` and turns any failure into exit 4 naming `path`: the one way every command opens
+ * a store (`passes import`, `network import`, `status`, `records list`, `check`).
  */
-export function ensureDataDir(dir: string): void {
-  const missing: string[] = [];
-  for (let d = resolve(dir); ; ) {
-    let isDir: boolean;
-    try {
-      isDir = statSync(d).isDirectory();
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code !== 'ENOENT')
-        throw new CliError(`cannot create the data directory ${dir}: ${code ?? err}`, EXIT.store);
-      missing.push(d);
-      const up = dirname(d);
-      if (up === d) break;
-      d = up;
-      continue;
-    }
-    if (!isDir)
-      throw new CliError(`cannot create the data directory ${dir}: ${d} is not a directory`, EXIT.store);
-    break;
+export function openStore<T>(path: string, open: () => T): T {
+  try {
+    return open();
+  } catch (err) {
+    if (err instanceof CliError) throw err;
+    throw new CliError(`cannot open ${path}: ${(err as Error).message}`, EXIT.store);
   }
-  for (const d of missing.reverse()) {
-    try {
-      mkdirSync(d, { mode: 0o700 });
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'EEXIST') continue;
-      throw new CliError(`cannot create the data directory ${dir}: ${code ?? err} (at ${d})`, EXIT.store);
-    }
-  }
+}
+
+/** The pass list; with `create`, made when missing (imports, status), else exit 4 when missing. */
+export function openList(config: Config, opts: { create?: boolean } = {}): ListStore {
+  const path = listPath(config);
+  if (opts.create) ensureDataDir(config);
+  else if (!existsSync(path))
+    throw new CliError(`no pass list at ${path} (import one with "teiki passes import")`, EXIT.store);
+  return openStore(path, () => ListStore.open(path));
+}
+
+export function openRecords(config: Config): RecordStore {
+  ensureDataDir(config);
+  const path = recordsPath(config);
+  return openStore(path, () => RecordStore.open(path, config.vehicle.id));
 }

@@ -5,7 +5,6 @@
  * Ports arrive already constructed (device/cli/platform.ts is the composition root), so this
  * file knows port types only.
  */
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CardEvent, CardReader, ReaderHealth } from '../../hardware/ports/card-reader.js';
 import type { Clock } from '../../hardware/ports/clock.js';
@@ -24,6 +23,7 @@ import { TapPipeline } from '../pipeline/tap-pipeline.js';
 import { type ClockBounds, clockBoundsOf, NO_CLOCK_BOUNDS } from '../rules/clock-trust.js';
 import { ensureReserve, releaseReserve } from '../store/disk-reserve.js';
 import { ListStore } from '../store/list-store.js';
+import { makeDirSync } from '../store/make-dir.js';
 import { RecordStore } from '../store/record-store.js';
 import { Shutdown } from './shutdown.js';
 import { statusLine } from './status-line.js';
@@ -125,7 +125,7 @@ export class Daemon {
     let stores: { list: ListStore; records: RecordStore };
     try {
       // Boarding records are personal data: the data directory is private to the service user.
-      mkdirSync(c.data_dir, { recursive: true, mode: 0o700 });
+      makeDirSync(c.data_dir, 0o700);
       stores = this.#openStores(listPath, recordsPath);
     } catch (err) {
       // A full disk cannot even open a WAL database: give up the reserve and try once more, so a

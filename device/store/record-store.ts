@@ -4,12 +4,13 @@
  * event_id, and deleted only after the depot acknowledged it.
  */
 import { randomUUID } from 'node:crypto';
-import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, openSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type Database from 'better-sqlite3';
 import type { Clock } from '../../hardware/ports/clock.js';
 import type { Reason, Verdict } from '../domain/verdict.js';
 import type { ClockState, OpenTapOn, ReaderRole } from '../rules/types.js';
+import { makeDirSync } from './make-dir.js';
 import { MetaTable } from './meta-table.js';
 import { type Db, type Durability, durabilityOf, MEMORY, migrate, openDb } from './sqlite.js';
 import type { NewRecord, StoredRecord } from './types.js';
@@ -271,7 +272,7 @@ export class RecordStore {
  * it, and SQLite gives the -wal and -shm files the mode of the database file.
  */
 function makePrivate(path: string): void {
-  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  makeDirSync(dirname(path), 0o700);
   if (!existsSync(path)) closeSync(openSync(path, 'a', 0o600));
   for (const f of [path, `${path}-wal`, `${path}-shm`]) {
     try {

@@ -2,9 +2,9 @@
  * Opening a SQLite database (better-sqlite3) the way every store here wants it: WAL, a busy
  * timeout so a CLI import and the daemon can share a file, and a schema version check.
  */
-import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import { makeDirSync } from './make-dir.js';
 
 export type Db = Database.Database;
 
@@ -27,7 +27,7 @@ export interface OpenDbOptions {
 export const MEMORY = ':memory:';
 
 export function openDb(path: string, opts: OpenDbOptions): Db {
-  if (path !== MEMORY) mkdirSync(dirname(path), { recursive: true });
+  if (path !== MEMORY) makeDirSync(dirname(path), 0o777);
   const db = new Database(path);
   try {
     // ':memory:' answers 'memory': WAL needs a file, and replay keeps no state anyway.

@@ -1,4 +1,6 @@
 /** The demo's summary: taps, verdicts by reason, records recorded / uploaded / acknowledged. */
+
+import { plural } from '../../device/cli/plural.js';
 import type { TapResult } from './scripted.js';
 import type { Terminal } from './terminal.js';
 import type { World } from './world.js';
@@ -83,21 +85,25 @@ export function buildSummary(world: World, results: readonly TapResult[], starte
 export function printSummary(term: Terminal, s: DemoSummary): void {
   term.line();
   term.line(
-    term.bold(`summary: ${s.taps} taps, ${s.recorded} recorded (duplicates are shown, not recorded)`),
+    term.bold(
+      `summary: ${plural(s.taps, 'tap')}, ${s.recorded} recorded (duplicates are shown, not recorded)`,
+    ),
   );
   for (const [k, n] of Object.entries(s.by_reason)) term.line(`  ${String(n).padStart(3)}  ${k}`);
   for (const [id, b] of Object.entries(s.buses))
-    term.line(`  ${id.padEnd(8)} ${b.taps} taps, ${b.recorded} records, list v${b.list_version}`);
+    term.line(
+      `  ${id.padEnd(8)} ${plural(b.taps, 'tap')}, ${plural(b.recorded, 'record')}, list v${b.list_version}`,
+    );
   const r = s.records;
   term.line(
-    `  records: ${r.recorded} recorded, ${r.uploaded} uploaded to the depot, ${r.acknowledged} acknowledged (${r.depot_batches} batches)`,
+    `  records: ${r.recorded} recorded, ${r.uploaded} uploaded to the depot, ${r.acknowledged} acknowledged (${plural(r.depot_batches, 'batch')})`,
   );
   if (s.mismatches.length > 0) {
-    term.line(term.red(`  ${s.mismatches.length} verdict(s) differed from the script:`));
+    term.line(term.red(`  ${plural(s.mismatches.length, 'verdict')} differed from the script:`));
     for (const m of s.mismatches)
       term.line(term.red(`    ${m.bus} ${m.card}: expected ${m.expected}, got ${m.got}`));
   }
   term.line(
-    `  ${s.problems} warning(s) logged; shutdown ${s.clean_shutdown ? 'clean' : 'NOT clean'}; broker, daemons and temp files gone; ${s.seconds} s`,
+    `  ${plural(s.problems, 'warning')} logged; shutdown ${s.clean_shutdown ? 'clean' : 'NOT clean'}; broker, daemons and temp files gone; ${s.seconds} s`,
   );
 }

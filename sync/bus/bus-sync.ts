@@ -26,7 +26,8 @@ const STATE_EVERY_MS = 2_000;
 export interface BusSyncDeps {
   /** mqtt.js connect by default (tests and the demo may hand in their own client). */
   readonly connect?: (config: Config, logger: Logger) => MqttClient;
-  readonly software?: string;
+  /** The package version, published in the bus's status as `software_version`. */
+  readonly softwareVersion?: string;
   /** Write sync-state.json for `teiki status` (default true; the demo's in-process buses skip it). */
   readonly stateFile?: boolean;
 }
@@ -107,7 +108,7 @@ class BusSync implements SyncLink {
           list: ctx.list,
           records: ctx.records,
           rejected: () => list.rejected().byCode,
-          ...(this.#deps.software ? { software: this.#deps.software } : {}),
+          ...(this.#deps.softwareVersion ? { softwareVersion: this.#deps.softwareVersion } : {}),
         }),
       clock: this.#clock,
       logger: this.#root,

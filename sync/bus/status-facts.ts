@@ -11,7 +11,8 @@ export interface StatusSources {
   readonly records: Pick<RecordStore, 'pendingCount'>;
   /** `sync.rejected` by code since start (the list sync counts them). */
   readonly rejected?: () => Readonly<Record<string, number>>;
-  readonly software?: string;
+  /** The package version the bus runs (`software_version` in the status). */
+  readonly softwareVersion?: string;
 }
 
 export function statusFacts(src: StatusSources): StatusFacts {
@@ -23,7 +24,7 @@ export function statusFacts(src: StatusSources): StatusFacts {
     list_applied_at: info.appliedAt,
     network_version: src.list.network.info().version,
     pending_records: src.records.pendingCount(),
-    ...(src.software ? { software: src.software } : {}),
+    ...(src.softwareVersion ? { software_version: src.softwareVersion } : {}),
     ...(Object.keys(rejected).length > 0 ? { rejected: { ...rejected } } : {}),
   };
 }

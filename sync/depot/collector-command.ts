@@ -3,8 +3,8 @@
  * export what the depot holds. Runs until its abort signal (SIGTERM, SIGINT), `--duration`
  * seconds, or with `--once` until the queued batches stop coming for `--idle` seconds.
  */
-import { mkdirSync } from 'node:fs';
 import type { Logger } from '../../device/log/logger.js';
+import { makeDirSync } from '../../device/store/make-dir.js';
 import type { Clock } from '../../hardware/ports/clock.js';
 import { Collector } from './collector.js';
 import { type ExportFormat, exportRecords, formatFromName } from './collector-export.js';
@@ -17,6 +17,8 @@ export interface CollectOptions {
   readonly ca?: string | undefined;
   readonly cert?: string | undefined;
   readonly key?: string | undefined;
+  /** How the person named each TLS file (flag or config key), for errors. */
+  readonly tlsNames?: Record<'ca' | 'cert' | 'key', string> | undefined;
   readonly clientId: string;
   readonly once?: boolean | undefined;
   /** Seconds. */
@@ -30,6 +32,25 @@ export interface CollectOptions {
 /** A usage problem: the CLI prints it as one line and exits 2. */
 export class CollectUsageError extends Error {
   override readonly name = 'CollectUsageError';
+}
+
+/** The state directory or its database cannot be opened: the CLI exits 4. */
+export class CollectStoreError extends Error {
+  override readonly name = 'CollectStoreError';
+}
+
+function openCollectorStore(state: string): CollectorStore {
+  try {
+    makeDirSync(state, 0o700);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+    throw new CollectStoreError(`--state ${state}: cannot create it (${code})`);
+  }
+  try {
+    return CollectorStore.open(state);
+  } catch (err) {
+    throw new CollectStoreError(`cannot open the collected records in ${state}: ${(err as Error).message}`);
+  }
 }
 
 export interface CollectSummary {
@@ -47,13 +68,13 @@ export interface CollectSummary {
 export function checkCollectOptions(o: CollectOptions): ExportFormat | null {
   if (!o.mqtt && !o.export) {
     throw new CollectUsageError(
-      'nothing to do: give --mqtt URL to collect, --export FILE to export, or both',
+      'nothing to do: give --mqtt URL (or mqtt.url in the depot config) to collect, --export FILE to export, or both',
     );
   }
   if (o.once && o.duration !== undefined)
     throw new CollectUsageError('--once and --duration exclude each other');
   if ((o.once || o.duration !== undefined) && !o.mqtt) {
-    throw new CollectUsageError('--once and --duration need --mqtt URL');
+    throw new CollectUsageError('--once and --duration need --mqtt URL (or mqtt.url in the depot config)');
   }
   if (o.duration !== undefined && !(Number.isFinite(o.duration) && o.duration > 0)) {
     throw new CollectUsageError('--duration must be a positive number of seconds');
@@ -79,8 +100,7 @@ export async function runCollect(
 ): Promise<CollectSummary> {
   const format = checkCollectOptions(o);
   const log = deps.logger;
-  mkdirSync(o.state, { recursive: true, mode: 0o700 });
-  const store = CollectorStore.open(o.state);
+  const store = openCollectorStore(o.state);
   try {
     let stats = { batches: 0, records_stored: 0, duplicates: 0, rejected: 0, seq_clashes: 0, vehicles: 0 };
     if (o.mqtt) stats = await collect(o, o.mqtt, store, deps);
@@ -114,7 +134,15 @@ async function collect(
 ) {
   const log = deps.logger;
   const client = await connectDepot(
-    { url, ca: o.ca, cert: o.cert, key: o.key, clientId: o.clientId, clean: false },
+    {
+      url,
+      ca: o.ca,
+      cert: o.cert,
+      key: o.key,
+      ...(o.tlsNames ? { tlsNames: o.tlsNames } : {}),
+      clientId: o.clientId,
+      clean: false,
+    },
     log,
     true,
   );

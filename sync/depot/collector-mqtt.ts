@@ -1,5 +1,5 @@
 /**
- * The depot tools' MQTT connection (collect, fleet), from command-line options: TLS with the
+ * The depot tools' MQTT connection (collect, fleet), from command-line options or the depot config: TLS with the
  * depot's client certificate (CN `depot`, see sync/broker-acl.ts), MQTT 5. The first connection
  * must succeed, so a wrong URL or certificate is an error at once, in plain words; after that a
  * long-running tool reconnects with the bus's capped back-off.
@@ -9,8 +9,6 @@ import type { Logger } from '../../device/log/logger.js';
 import { keepReconnecting, logClientErrors, readTlsFiles, type TlsFiles } from '../bus/connect.js';
 import { describeConnectError, type TlsSettingNames } from '../tls-hint.js';
 
-/** The flags of `depot collect` and `depot fleet`, named in their errors and hints. */
-const FLAGS: TlsSettingNames = { url: '--mqtt', ca: '--ca', cert: '--cert', key: '--key' };
 
 export interface DepotMqttOptions extends TlsFiles {
   readonly url: string;
@@ -19,11 +17,26 @@ export interface DepotMqttOptions extends TlsFiles {
   readonly clean: boolean;
   readonly sessionExpiryS?: number;
   readonly connectTimeoutMs?: number;
+  /** How the person named each TLS file, for errors (default: the command-line flags). */
+  readonly tlsNames?: Record<keyof TlsFiles, string>;
 }
 
-/** A connection problem worth one line on the command line. */
+/** The depot commands' TLS flags (`--ca`, `--tls-cert`, `--tls-key`; issue 11). */
+export const TLS_FLAGS: Record<keyof TlsFiles, string> = { ca: '--ca', cert: '--tls-cert', key: '--tls-key' };
+
+/** The settings a depot tool's TLS errors and hints name: its flags, or the config keys used. */
+export function hintNames(names: Record<keyof TlsFiles, string> | undefined): TlsSettingNames {
+  return { url: '--mqtt', ...(names ?? TLS_FLAGS) };
+}
+
+/** The broker could not be reached or refused us: worth one line, and a retry (exit 1). */
 export class DepotConnectError extends Error {
   override readonly name = 'DepotConnectError';
+}
+
+/** A broker URL or TLS file that cannot be used: the person's to fix (exit 2). */
+export class DepotSettingsError extends Error {
+  override readonly name = 'DepotSettingsError';
 }
 
 const PROTOCOLS = new Set(['mqtt:', 'mqtts:', 'tcp:', 'ssl:', 'ws:', 'wss:']);
@@ -33,18 +46,18 @@ export function depotClientOptions(opts: DepotMqttOptions): IClientOptions {
   try {
     url = new URL(opts.url);
   } catch {
-    throw new DepotConnectError(`--mqtt ${opts.url} is not a URL (expected mqtts://host:8883)`);
+    throw new DepotSettingsError(`--mqtt ${opts.url} is not a URL (expected mqtts://host:8883)`);
   }
   if (!PROTOCOLS.has(url.protocol)) {
-    throw new DepotConnectError(
+    throw new DepotSettingsError(
       `--mqtt ${opts.url}: unsupported scheme ${url.protocol} (use mqtts:// or mqtt://)`,
     );
   }
   let tls: IClientOptions;
   try {
-    tls = readTlsFiles(opts, FLAGS);
+    tls = readTlsFiles(opts, opts.tlsNames ?? TLS_FLAGS);
   } catch (err) {
-    throw new DepotConnectError((err as Error).message);
+    throw new DepotSettingsError((err as Error).message);
   }
   return {
     protocolVersion: 5,
@@ -61,7 +74,7 @@ export function depotClientOptions(opts: DepotMqttOptions): IClientOptions {
 
 /**
  * Connects and resolves once the broker accepted us; rejects with a `DepotConnectError` naming
- * the URL and the cause. With `reconnect`, later cuts are retried (1 s doubling to 30 s).
+ * the URL and the cause (a `DepotSettingsError`, thrown at once, for a bad URL or TLS file). With `reconnect`, later cuts are retried (1 s doubling to 30 s).
  */
 export function connectDepot(
   opts: DepotMqttOptions,
@@ -74,7 +87,7 @@ export function connectDepot(
     // mqtt.js throws here when the key is not the certificate's, or a file is not PEM.
     client = connect(opts.url, options);
   } catch (err) {
-    throw new DepotConnectError(`cannot connect to ${opts.url}: ${describeConnectError(err, FLAGS)}`);
+    throw new DepotConnectError(`cannot connect to ${opts.url}: ${describeConnectError(err, hintNames(opts.tlsNames))}`);
   }
   return new Promise((resolve, reject) => {
     let lastError: Error | null = null;
@@ -86,14 +99,14 @@ export function connectDepot(
       client.on('error', () => undefined); // nothing more to report on a client being dropped
       client.end(true);
       const why = lastError
-        ? describeConnectError(lastError, FLAGS)
+        ? describeConnectError(lastError, hintNames(opts.tlsNames))
         : 'connection closed before the broker answered';
       reject(new DepotConnectError(`cannot connect to ${opts.url}: ${why}`));
     };
     const onConnect = () => {
       cleanup();
       const log = logger.child({ component: 'mqtt' });
-      logClientErrors(client, log, FLAGS);
+      logClientErrors(client, log, hintNames(opts.tlsNames));
       if (reconnect) keepReconnecting(client, { minMs: 1000, maxMs: 30_000 }, log);
       resolve(client);
     };

@@ -4,9 +4,10 @@
  * snapshots), `publish-log.sqlite` (publish-log.ts) and `publish.lock`. One publisher at a time:
  * two would hand out the same version number with different contents.
  */
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { ListStore } from '../../device/store/list-store.js';
+import { makeDirSync } from '../../device/store/make-dir.js';
 import type { Clock } from '../../hardware/ports/clock.js';
 import { PublishLog } from './publish-log.js';
 
@@ -59,7 +60,7 @@ export class DepotState {
   }
 
   static open(dir: string, opts: { clock?: Clock } = {}): DepotState {
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    makeDirSync(dir, 0o700);
     const lock = join(dir, 'publish.lock');
     takeLock(lock);
     let list: ListStore | undefined;

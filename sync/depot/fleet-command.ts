@@ -9,6 +9,8 @@ export interface FleetOptions {
   readonly ca?: string | undefined;
   readonly cert?: string | undefined;
   readonly key?: string | undefined;
+  /** How the person named each TLS file (flag or config key), for errors. */
+  readonly tlsNames?: Record<'ca' | 'cert' | 'key', string> | undefined;
   readonly json?: boolean | undefined;
   /** Seconds after which an "online" status counts as stale. */
   readonly staleAfter: number;
@@ -28,6 +30,7 @@ export async function runFleet(
       ca: o.ca,
       cert: o.cert,
       key: o.key,
+      ...(o.tlsNames ? { tlsNames: o.tlsNames } : {}),
       clientId: `teiki-depot-fleet-${randomBytes(4).toString('hex')}`,
       clean: true,
     },

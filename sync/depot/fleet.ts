@@ -5,6 +5,7 @@
  * far older than that is flagged `stale` (a broker that lost the will, or a frozen daemon).
  */
 import type { MqttClient } from 'mqtt';
+import { plural } from '../../device/cli/plural.js';
 import { parseStatus } from '../messages.js';
 import { isSyncRejection } from '../rejection.js';
 import { parseTopic, topics } from '../topics.js';
@@ -18,6 +19,8 @@ export interface FleetRow {
   readonly list_age_s: number | null;
   readonly list_expires_at: string | null;
   readonly network_version: string | null;
+  /** The teiki-validator version the bus runs (null: an older bus that does not say). */
+  readonly software_version: string | null;
   readonly pending_records: number | null;
   /** Time of the status: the bus's last word (null for a last will, which carries no time). */
   readonly last_seen: string | null;
@@ -46,6 +49,7 @@ export function fleetRows(
       list_age_s: null,
       list_expires_at: null,
       network_version: null,
+      software_version: null,
       pending_records: null,
       last_seen: null,
       last_seen_age_s: null,
@@ -68,6 +72,7 @@ export function fleetRows(
         list_age_s: ageS(s.list_applied_at, now),
         list_expires_at: s.list_expires_at,
         network_version: s.network_version,
+        software_version: s.software_version ?? null,
         pending_records: s.pending_records,
         last_seen: s.at,
         last_seen_age_s: seenAge,
@@ -144,7 +149,7 @@ function human(age: number | null): string {
 /** The human table of `teiki depot fleet`. */
 export function formatFleetTable(rows: readonly FleetRow[]): string {
   if (rows.length === 0) return 'no bus has published a status yet\n';
-  const header = ['VEHICLE', 'STATE', 'LIST', 'LIST AGE', 'PENDING', 'LAST SEEN', 'REFUSED'];
+  const header = ['VEHICLE', 'STATE', 'LIST', 'LIST AGE', 'PENDING', 'LAST SEEN', 'REFUSED', 'SOFTWARE'];
   const body = rows.map((r) => [
     r.vehicle,
     r.state === 'online' && r.stale ? 'online (stale)' : r.state,
@@ -153,6 +158,7 @@ export function formatFleetTable(rows: readonly FleetRow[]): string {
     r.pending_records === null ? '-' : String(r.pending_records),
     r.last_seen === null ? '-' : `${r.last_seen} (${human(r.last_seen_age_s)} ago)`,
     String(r.rejected),
+    r.software_version ?? '-',
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
   const line = (cells: string[]) =>
@@ -161,5 +167,5 @@ export function formatFleetTable(rows: readonly FleetRow[]): string {
       .join('  ')
       .trimEnd();
   const online = rows.filter((r) => r.state === 'online').length;
-  return `${[line(header), ...body.map(line)].join('\n')}\n${online} of ${rows.length} buses online\n`;
+  return `${[line(header), ...body.map(line)].join('\n')}\n${online} of ${plural(rows.length, 'bus')} online\n`;
 }

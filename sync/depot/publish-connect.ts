@@ -1,5 +1,5 @@
 /**
- * The depot publisher's MQTT connection (`teiki depot publish --mqtt URL --ca --cert --client-key`):
+ * The depot publisher's MQTT connection (`teiki depot publish --mqtt URL --ca --tls-cert --tls-key`):
  * MQTT 5 so a publish the ACL denies fails with "not authorized" instead of vanishing, a clean
  * session (the publisher receives nothing), no automatic reconnect (a one-shot command fails
  * and is run again). Connecting comes first: a broker that is down refuses the publish before the
@@ -7,10 +7,8 @@
  */
 import { connect, type IClientOptions, type MqttClient } from 'mqtt';
 import { readTlsFiles, type TlsFiles } from '../bus/connect.js';
-import { describeConnectError, type TlsSettingNames } from '../tls-hint.js';
-
-/** The flags of `depot publish`, named in its errors and hints. */
-const FLAGS: TlsSettingNames = { url: '--mqtt', ca: '--ca', cert: '--cert', key: '--client-key' };
+import { describeConnectError } from '../tls-hint.js';
+import { hintNames, TLS_FLAGS } from './collector-mqtt.js';
 
 export class DepotConnectError extends Error {
   override readonly name = 'DepotConnectError';
@@ -21,6 +19,8 @@ export interface DepotConnectOptions {
   readonly tls: TlsFiles;
   readonly clientId?: string;
   readonly connectTimeoutMs?: number;
+  /** How the person named each TLS file, for errors (default: the command-line flags). */
+  readonly tlsNames?: Record<keyof TlsFiles, string>;
 }
 
 export function depotClientOptions(o: DepotConnectOptions): IClientOptions {
@@ -30,7 +30,7 @@ export function depotClientOptions(o: DepotConnectOptions): IClientOptions {
     clean: true,
     reconnectPeriod: 0,
     connectTimeout: o.connectTimeoutMs ?? 10_000,
-    ...readTlsFiles(o.tls, FLAGS),
+    ...readTlsFiles(o.tls, o.tlsNames ?? TLS_FLAGS),
     rejectUnauthorized: true,
   };
 }
@@ -43,7 +43,7 @@ export function connectDepot(o: DepotConnectOptions): Promise<MqttClient> {
     // mqtt.js throws here when the key is not the certificate's, or a file is not PEM.
     client = connect(o.url, options);
   } catch (err) {
-    throw new DepotConnectError(`cannot connect to ${o.url}: ${describeConnectError(err, FLAGS)}`);
+    throw new DepotConnectError(`cannot connect to ${o.url}: ${describeConnectError(err, hintNames(o.tlsNames))}`);
   }
   const errors: Error[] = [];
   // Always listened to: an 'error' with no listener would crash the process.
@@ -58,7 +58,7 @@ export function connectDepot(o: DepotConnectOptions): Promise<MqttClient> {
     const onClose = () =>
       fail(
         errors[0]
-          ? describeConnectError(errors[0], FLAGS)
+          ? describeConnectError(errors[0], hintNames(o.tlsNames))
           : 'connection closed before the broker accepted it',
       );
     const onConnect = () => {

@@ -18,7 +18,11 @@ const Online = z
     network_version: z.string().max(128).nullable(),
     /** Boarding records not yet acknowledged by the depot. */
     pending_records: Count,
-    software: z.string().max(64).optional(),
+    /**
+     * The teiki-validator version the bus runs (package.json). Optional: buses older than issue 11
+     * do not send it, and the fleet view shows "-" for them.
+     */
+    software_version: z.string().min(1).max(64).optional(),
     /** Rejected sync messages by code since start (`sync.rejected`). */
     rejected: z.record(z.string().max(32), Count).optional(),
   })

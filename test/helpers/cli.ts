@@ -14,10 +14,13 @@ export interface CliResult {
 
 export function runTeiki(
   args: readonly string[],
-  opts: { cwd?: string; input?: string; timeoutMs?: number } = {},
+  opts: { cwd?: string; input?: string; timeoutMs?: number; env?: NodeJS.ProcessEnv } = {},
 ): Promise<CliResult> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [TEIKI, ...args], { cwd: opts.cwd ?? ROOT });
+    const child = spawn(process.execPath, [TEIKI, ...args], {
+      cwd: opts.cwd ?? ROOT,
+      ...(opts.env ? { env: opts.env } : {}),
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => {

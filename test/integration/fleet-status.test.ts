@@ -42,6 +42,7 @@ function bus(vehicle: string) {
       list_applied_at: new Date(clock.now() - 2 * HOUR).toISOString(),
       network_version: 'gtfs-2026-04',
       pending_records: 17,
+      software_version: '0.9.1',
       rejected: { bad_signature: 1 },
     }),
     clock,
@@ -89,6 +90,7 @@ describe('teiki depot fleet', () => {
         list_version: 12,
         pending_records: 17,
         network_version: 'gtfs-2026-04',
+        software_version: '0.9.1',
         stale: false,
         rejected: 1,
       });
@@ -99,9 +101,11 @@ describe('teiki depot fleet', () => {
       expect(rows[3]!.last_seen).toBeNull();
 
       expect(table.code, table.stderr).toBe(0);
-      expect(table.stdout).toMatch(/^VEHICLE\s+STATE\s+LIST\s+LIST AGE\s+PENDING\s+LAST SEEN\s+REFUSED$/m);
-      expect(table.stdout).toMatch(/^bus-101\s+online\s+v12\s+2h\s+17\s+\S+ \(\d+s ago\)\s+1$/m);
-      expect(table.stdout).toMatch(/^bus-104\s+offline\s+-\s+-\s+-\s+-\s+0$/m);
+      expect(table.stdout).toMatch(
+        /^VEHICLE\s+STATE\s+LIST\s+LIST AGE\s+PENDING\s+LAST SEEN\s+REFUSED\s+SOFTWARE$/m,
+      );
+      expect(table.stdout).toMatch(/^bus-101\s+online\s+v12\s+2h\s+17\s+\S+ \(\d+s ago\)\s+1\s+0\.9\.1$/m);
+      expect(table.stdout).toMatch(/^bus-104\s+offline\s+-\s+-\s+-\s+-\s+0\s+-$/m);
       expect(table.stdout).toMatch(/1 of 4 buses online/);
     } finally {
       await online.status.stop();
@@ -111,7 +115,7 @@ describe('teiki depot fleet', () => {
 
   it('says so when the broker cannot be reached', async () => {
     const r = await runTeiki(['depot', 'fleet', '--mqtt', 'mqtts://127.0.0.1:1', '--json']);
-    expect(r.code).toBe(2);
+    expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/^teiki: cannot connect to mqtts:\/\/127\.0\.0\.1:1: connect ECONNREFUSED/);
   });
 });
@@ -147,6 +151,8 @@ describe('fleet rows', () => {
       ['bus-3', 'invalid', false],
     ]);
     expect(rows[0]).toMatchObject({ list_age_s: 34_200, last_seen_age_s: 30 });
+    // A bus older than issue 11 sends no software_version: the row says null, the table "-".
+    expect(rows[0]!.software_version).toBeNull();
     expect(formatFleetTable(rows)).toMatch(
       /^bus-2\s+online \(stale\)\s+v3\s+10h\s+0\s+2026-04-01T02:00:00Z \(60m ago\)/m,
     );

@@ -33,7 +33,7 @@ function publish(passes: string, ...extra: string[]) {
     passes,
     '--network',
     SAMPLE_GTFS,
-    '--key',
+    '--signing-key',
     key.private_key,
     '--mqtt',
     broker.url,
@@ -41,9 +41,9 @@ function publish(passes: string, ...extra: string[]) {
     join(tmp.dir, 'depot-state'),
     '--ca',
     d.ca,
-    '--cert',
+    '--tls-cert',
     d.cert,
-    '--client-key',
+    '--tls-key',
     d.key,
     ...extra,
   ]);
@@ -139,7 +139,7 @@ describe('teiki depot keys and publish', () => {
       exportFile('d.csv', 3),
       '--network',
       SAMPLE_GTFS,
-      '--key',
+      '--signing-key',
       key.private_key,
       '--mqtt',
       'mqtt://127.0.0.1:1',
@@ -151,5 +151,7 @@ describe('teiki depot keys and publish', () => {
     const badRow = await publish(exportFile('e.csv', 2, (i) => csvRow(i, i === 1 ? { idm: 'nope' } : {})));
     expect(badRow.code).toBe(2);
     expect(badRow.stderr).toMatch(/e\.csv:3: idm: must be 16 hex characters/);
+    // The refusal is what to read: no progress line for the rows read before it.
+    expect(badRow.stderr).not.toMatch(/rows read/);
   });
 });

@@ -87,7 +87,7 @@ export function busConfig(
 /** CLI arguments naming the depot's TLS identity. */
 export function depotTlsArgs(broker: Mosquitto): string[] {
   const d = broker.certs!.depot;
-  return ['--mqtt', broker.url, '--ca', d.ca, '--cert', d.cert, '--key', d.key];
+  return ['--mqtt', broker.url, '--ca', d.ca, '--tls-cert', d.cert, '--tls-key', d.key];
 }
 
 /** Polls `test` every 50 ms until true, or throws `what` after `ms`. */

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { parseStatus } from '../../sync/messages.js';
 import { topics } from '../../sync/topics.js';
-import { runTeiki, TeikiProcess } from '../helpers/cli.js';
+import { ROOT, runTeiki, TeikiProcess } from '../helpers/cli.js';
 import { connectMqtt, type Mosquitto, startMosquitto } from '../helpers/mosquitto.js';
 import { DESIGN_IDM, makeWorkdir, SAMPLE_GTFS, type Workdir } from '../helpers/workdir.js';
 import { depotTlsArgs } from './records-fixture.js';
@@ -44,7 +44,7 @@ async function publish(file: string): Promise<{ version: number; kind: string }>
     file,
     '--network',
     SAMPLE_GTFS,
-    '--key',
+    '--signing-key',
     keyFile,
     '--mqtt',
     broker.url,
@@ -52,9 +52,9 @@ async function publish(file: string): Promise<{ version: number; kind: string }>
     join(w.dir, 'depot-state'),
     '--ca',
     d.ca,
-    '--cert',
+    '--tls-cert',
     d.cert,
-    '--client-key',
+    '--tls-key',
     d.key,
   ]);
   expect(r.code, r.stderr).toBe(0);
@@ -143,6 +143,7 @@ describe('teiki run with a broker', () => {
       async () => {
         const s = await runTeiki(['status', '--config', w.config, '--json']);
         expect(JSON.parse(s.stdout)).toMatchObject({
+          software_version: expect.stringMatching(/^\d+\.\d+\.\d+/),
           pass_list: { version: 2 },
           sync: { connected: true },
           records: { pending: 0 },
@@ -157,7 +158,13 @@ describe('teiki run with a broker', () => {
     try {
       const got = new Promise<Buffer>((resolve) => retained.on('message', (_t, p) => resolve(p)));
       await retained.subscribeAsync(topics.status('bus-101'), { qos: 1 });
-      expect(parseStatus(await got)).toMatchObject({ vehicle: 'bus-101', state: 'online' });
+      // The status carries the package version the bus runs (issue 11), read from package.json.
+      const version = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version as string;
+      expect(parseStatus(await got)).toMatchObject({
+        vehicle: 'bus-101',
+        state: 'online',
+        software_version: version,
+      });
     } finally {
       await retained.endAsync(true);
     }

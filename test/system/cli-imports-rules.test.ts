@@ -136,7 +136,7 @@ describe('a data directory that cannot be made or opened: exit 4, one line', { t
       const r = await runTeiki([...args, '--config', config], { timeoutMs: 20_000 });
       expect(r.signal).toBeNull();
       expect(r.code).toBe(4);
-      expect(r.stderr).toMatch(/^teiki: cannot create the data directory .*\n$/);
+      expect(r.stderr).toMatch(/^teiki: data_dir .*: cannot create it .*\n$/);
       expect(r.stderr).toMatch(reason);
     }
   });

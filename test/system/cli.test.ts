@@ -1,8 +1,9 @@
 /** The CLI as a person uses it: --help everywhere, check, status, imports with clear errors. */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { runTeiki } from '../helpers/cli.js';
+import { writeSyncState } from '../../sync/bus/status-state.js';
+import { ROOT, runTeiki } from '../helpers/cli.js';
 import { DESIGN_IDM, importSample, makeWorkdir, SAMPLE_GTFS, type Workdir } from '../helpers/workdir.js';
 
 let w: Workdir | undefined;
@@ -40,6 +41,33 @@ describe('teiki CLI', () => {
     expect(status.pass_list.count).toBeGreaterThan(10);
     expect(typeof status.network.version).toBe('string');
     expect(status.records.pending).toBe(0);
+  });
+
+  it('shows the software version, and counts in English with their plurals', async () => {
+    w = makeWorkdir({ mqtt: { url: 'mqtts://broker.invalid:8883' } });
+    await importSample(w);
+    const version = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version as string;
+    const json = JSON.parse((await runTeiki(['status', '--config', w.config, '--json'])).stdout);
+    expect(json.software_version).toBe(version);
+    // A daemon (this test process stands in) that refused one sync message.
+    writeSyncState(join(w.dir, 'data'), {
+      pid: process.pid,
+      updated_at: new Date().toISOString(),
+      connected: true,
+      rejected: { gap: 1 },
+    });
+    const one = await runTeiki(['status', '--config', w.config]);
+    expect(one.code, one.stderr).toBe(0);
+    expect(one.stdout).toContain(`software     teiki-validator ${version}\n`);
+    expect(one.stdout).toMatch(/^sync {9}connected, 1 message refused$/m);
+    expect(one.stdout).toMatch(/^network {6}\S+, \d+ routes, \d+ stops$/m);
+    writeSyncState(join(w.dir, 'data'), {
+      pid: process.pid,
+      updated_at: new Date().toISOString(),
+      connected: true,
+      rejected: { gap: 1, bad_signature: 2 },
+    });
+    expect((await runTeiki(['status', '--config', w.config])).stdout).toMatch(/, 3 messages refused$/m);
   });
 
   it('checks a card without recording anything', async () => {

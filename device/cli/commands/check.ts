@@ -3,6 +3,7 @@ import { loadConfig } from '../../config/load.js';
 import { isListStale } from '../../daemon/status-line.js';
 import { evaluateTap } from '../../pipeline/evaluate.js';
 import { CliError } from '../errors.js';
+import { validatorConfigOption } from '../options.js';
 import { openList, openRecords } from '../stores.js';
 
 interface CheckOpts {
@@ -19,7 +20,7 @@ export function registerCheck(program: Command): void {
     .command('check')
     .description('judge one card against the local store and print the verdict as JSON; records nothing')
     .argument('<idm>', 'card IDm, 16 hex characters')
-    .requiredOption('--config <file>', 'validator config JSON')
+    .addOption(validatorConfigOption())
     .option('--at <iso>', 'judge at this time (ISO 8601 with offset); default now')
     .option('--route <route_id>', 'current route')
     .option('--stop <stop_id>', 'current stop (with --route)')

@@ -133,7 +133,7 @@ function parseFormat(v: string | undefined): SalesFileFormat | undefined {
 
 /** The data directory made (0700, one level at a time) and list.sqlite opened, or exit 4. */
 function openForImport(config: Config): ListStore {
-  ensureDataDir(config.data_dir);
+  ensureDataDir(config);
   try {
     return openList(config, { create: true });
   } catch (err) {

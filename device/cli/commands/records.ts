@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/load.js';
+import { jsonOption, validatorConfigOption } from '../options.js';
 import { openRecords } from '../stores.js';
 
 export function registerRecords(program: Command): void {
@@ -7,8 +8,9 @@ export function registerRecords(program: Command): void {
   records
     .command('list')
     .description('one JSON line per stored record, oldest first')
-    .requiredOption('--config <file>', 'validator config JSON')
-    .option('--json', 'JSON lines (the only format; accepted for symmetry with status)')
+    .addOption(validatorConfigOption())
+    // JSON lines are the only format; --json is accepted so every listing takes it.
+    .addOption(jsonOption())
     .action((opts: { config: string }) => {
       const config = loadConfig(opts.config);
       const store = openRecords(config);

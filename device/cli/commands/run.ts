@@ -4,21 +4,22 @@ import { Daemon, StoreOpenError } from '../../daemon/daemon.js';
 import { ServiceNotifier } from '../../daemon/sd-service.js';
 import { createLogger } from '../../log/logger.js';
 import { CliError, EXIT } from '../errors.js';
+import { validatorConfigOption } from '../options.js';
 import { createPorts } from '../platform.js';
 
 const SHUTDOWN_DEADLINE_MS = 8000;
 
-export function registerRun(program: Command): void {
+export function registerRun(program: Command, opts: { version: string }): void {
   program
     .command('run')
     .description('run the validator daemon (readers, display, stop source, pass list, records)')
-    .requiredOption('--config <file>', 'validator config JSON')
-    .action(async (opts: { config: string }) => {
-      const config = loadConfig(opts.config);
+    .addOption(validatorConfigOption())
+    .action(async (flags: { config: string }) => {
+      const config = loadConfig(flags.config);
       const logger = createLogger(config.log.level);
       // sd_notify(3) when systemd started us with NOTIFY_SOCKET (Type=notify); a no-op otherwise.
       const systemd = new ServiceNotifier({ env: process.env, pid: process.pid, logger });
-      const ports = await createPorts(config, logger);
+      const ports = await createPorts(config, logger, { softwareVersion: opts.version });
       const daemon = new Daemon(config, ports, logger);
 
       let exiting = false;

@@ -1,16 +1,19 @@
 import type { Command } from 'commander';
 import { isProcessAlive, readSyncState } from '../../../sync/bus/status-state.js';
 import { loadConfig } from '../../config/load.js';
+import { passListJson, printJson } from '../json.js';
+import { jsonOption, validatorConfigOption } from '../options.js';
+import { plural } from '../plural.js';
 import { openList, openRecords } from '../stores.js';
 
-export function registerStatus(program: Command): void {
+export function registerStatus(program: Command, opts: { version: string }): void {
   program
     .command('status')
-    .description('pass list, network, sync and records of this validator')
-    .requiredOption('--config <file>', 'validator config JSON')
-    .option('--json', 'print JSON (the content a bus publishes as its status)')
-    .action((opts: { config: string; json?: boolean }) => {
-      const config = loadConfig(opts.config);
+    .description('pass list, network, sync and records of this validator, and the software version')
+    .addOption(validatorConfigOption())
+    .addOption(jsonOption())
+    .action((flags: { config: string; json?: boolean }) => {
+      const config = loadConfig(flags.config);
       const list = openList(config, { create: true });
       const records = openRecords(config);
       try {
@@ -21,15 +24,9 @@ export function registerStatus(program: Command): void {
         const daemonAlive = state !== null && isProcessAlive(state.pid);
         const status = {
           vehicle: config.vehicle,
-          pass_list: {
-            version: info.version,
-            count: info.count,
-            active: info.active,
-            card_changes: info.changes,
-            applied_at: info.appliedAt,
-            expires_at: info.expiresAt,
-            source: info.source,
-          },
+          /** The installed package (what `teiki run` publishes in the bus status once restarted). */
+          software_version: opts.version,
+          pass_list: passListJson(info),
           network: {
             version: net.version,
             imported_at: net.importedAt,
@@ -48,15 +45,20 @@ export function registerStatus(program: Command): void {
           },
           records: { pending: records.pendingCount() },
         };
-        if (opts.json) process.stdout.write(`${JSON.stringify(status)}\n`);
+        if (flags.json) printJson(status);
         else {
           const s = status.sync;
           const rejected = Object.values(s.rejected).reduce((a, b) => a + b, 0);
+          const list =
+            info.version === null
+              ? 'none'
+              : `v${info.version}, ${plural(info.count, 'pass')} (${info.active} active), applied ${info.appliedAt}${info.expiresAt ? `, expires ${info.expiresAt}` : ''}`;
           const lines = [
             `vehicle      ${config.vehicle.id} (${config.vehicle.operator})`,
-            `pass list    ${info.version === null ? 'none' : `v${info.version}, ${info.count} passes (${info.active} active), applied ${info.appliedAt}${info.expiresAt ? `, expires ${info.expiresAt}` : ''}`}`,
-            `network      ${net.version ?? 'none'}${net.version ? `, ${net.routes} routes, ${net.stops} stops` : ''}`,
-            `sync         ${!s.configured ? 'not configured' : s.connected ? 'connected' : 'not connected'}${s.last_applied_at ? `, last list applied ${s.last_applied_at}` : ''}${rejected > 0 ? `, ${rejected} messages refused` : ''}`,
+            `software     teiki-validator ${opts.version}`,
+            `pass list    ${list}`,
+            `network      ${net.version ?? 'none'}${net.version ? `, ${plural(net.routes, 'route')}, ${plural(net.stops, 'stop')}` : ''}`,
+            `sync         ${!s.configured ? 'not configured' : s.connected ? 'connected' : 'not connected'}${s.last_applied_at ? `, last list applied ${s.last_applied_at}` : ''}${rejected > 0 ? `, ${plural(rejected, 'message')} refused` : ''}`,
             `records      ${status.records.pending} pending upload${s.last_ack_at ? `, last ack ${s.last_ack_at}` : ''}`,
           ];
           process.stdout.write(`${lines.join('\n')}\n`);

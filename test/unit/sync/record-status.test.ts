@@ -129,13 +129,13 @@ describe('statusFacts', () => {
       () => list.close(),
       () => records.close(),
     );
-    expect(statusFacts({ list, records, rejected: () => ({ gap: 2 }), software: '0.1.0' })).toEqual({
+    expect(statusFacts({ list, records, rejected: () => ({ gap: 2 }), softwareVersion: '0.1.0' })).toEqual({
       list_version: null,
       list_expires_at: null,
       list_applied_at: null,
       network_version: null,
       pending_records: 0,
-      software: '0.1.0',
+      software_version: '0.1.0',
       rejected: { gap: 2 },
     });
     expect(statusFacts({ list, records })).not.toHaveProperty('rejected');
