@@ -25,11 +25,17 @@ import { type ClockBounds, clockBoundsOf, NO_CLOCK_BOUNDS } from '../rules/clock
 import { ensureReserve, releaseReserve } from '../store/disk-reserve.js';
 import { ListStore } from '../store/list-store.js';
 import { RecordStore } from '../store/record-store.js';
+import { RecordStorage } from './record-storage.js';
+import { RUNTIME_DIR, removeRecordsState, writeRecordsState } from './records-state-file.js';
 import { Shutdown } from './shutdown.js';
+import type { StorageState } from './storage-state.js';
 import { statusLine } from './status-line.js';
 import type { SyncFactory, SyncLink } from './sync-link.js';
 
-/** The local stores cannot be opened (disk full, permissions, a corrupt file): exit 4. */
+/**
+ * The pass list cannot be opened (permissions, a corrupt file, a read-only mount it was never
+ * closed cleanly on): exit 4. Records that cannot be opened are held in memory instead.
+ */
 export class StoreOpenError extends Error {
   override readonly name = 'StoreOpenError';
   constructor(dataDir: string, cause: unknown) {
@@ -49,9 +55,13 @@ export interface DaemonPorts {
   readonly onShutdown?: ReadonlyArray<{ name: string; run: () => Promise<void> | void }>;
   /** Sync with the depot (issue 4), when the config names a broker. */
   readonly sync?: SyncFactory | null;
+  /** Where `teiki status` finds the records storage state (records-state-file.ts); tests use their own. */
+  readonly runtimeDir?: string;
 }
 
 const STATUS_EVERY_MS = 30_000;
+/** The records state file for `teiki status` is rewritten at most this often while records are held. */
+const RECORDS_STATE_EVERY_MS = 1_000;
 /** Looked up by the watchdog's health probe: the same indexed reads as a tap, whatever they find. */
 const WATCHDOG_PROBE_IDM = '0000000000000000';
 
@@ -62,11 +72,12 @@ export class Daemon {
   readonly #root: Logger;
   readonly #shutdown: Shutdown;
   #list: ListStore | null = null;
-  #records: RecordStore | null = null;
+  #records: RecordStorage | null = null;
   #pipeline: TapPipeline | null = null;
   #sync: SyncLink | null = null;
   #statusTimer: NodeJS.Timeout | null = null;
-  #recordFailing = false;
+  #recordsStateTimer: NodeJS.Timeout | null = null;
+  #recordsStateAt = 0;
   /** No room for the disk reserve (device/store/disk-reserve.ts): the disk is full or nearly. */
   #storageLow = false;
   #lastTapAt: number | null = null;
@@ -89,7 +100,8 @@ export class Daemon {
   get listStore(): ListStore | null {
     return this.#list;
   }
-  get recordStore(): RecordStore | null {
+  /** The records: committed to records.sqlite, or held in memory while it cannot be written. */
+  get recordStore(): RecordStorage | null {
     return this.#records;
   }
   get syncLink(): SyncLink | null {
@@ -114,32 +126,44 @@ export class Daemon {
     });
     this.#shutdown.add('status timer', () => {
       if (this.#statusTimer) clearInterval(this.#statusTimer);
+      if (this.#recordsStateTimer) clearTimeout(this.#recordsStateTimer);
       for (const u of this.#unsubscribe) u();
     });
-    // Records are committed synchronously per tap; closing checkpoints the WAL.
-    this.#shutdown.add('records', () => this.#records?.close(), { always: true });
+    // Records are committed synchronously per tap; closing writes what is held in memory if it
+    // can (a last try) and checkpoints the WAL.
+    this.#shutdown.add(
+      'records',
+      () => {
+        this.#records?.close();
+        removeRecordsState(c.data_dir, p.runtimeDir ?? RUNTIME_DIR);
+      },
+      { always: true },
+    );
     this.#shutdown.add('pass list', () => this.#list?.close(), { always: true });
 
     const listPath = join(c.data_dir, 'list.sqlite');
     const recordsPath = join(c.data_dir, 'records.sqlite');
-    let stores: { list: ListStore; records: RecordStore };
+    let list: ListStore;
     try {
       // Boarding records are personal data: the data directory is private to the service user.
+      // (On a read-only mount an existing directory is fine: mkdir answers EEXIST first.)
       mkdirSync(c.data_dir, { recursive: true, mode: 0o700 });
-      stores = this.#openStores(listPath, recordsPath);
+      list = this.#openList(listPath);
     } catch (err) {
       // A full disk cannot even open a WAL database: give up the reserve and try once more, so a
       // bus restarted on a full disk still decides taps, with the storage alarm on.
       if (!releaseReserve(c.data_dir)) throw new StoreOpenError(c.data_dir, err);
-      this.#log.warn({ err: (err as Error).message }, 'stores did not open; released the disk reserve');
+      this.#log.warn({ err: (err as Error).message }, 'pass list did not open; released the disk reserve');
       try {
-        stores = this.#openStores(listPath, recordsPath);
+        list = this.#openList(listPath);
       } catch (again) {
         throw new StoreOpenError(c.data_dir, again);
       }
     }
-    const { list, records } = stores;
-    this.#storageLow = !ensureReserve(c.data_dir);
+    // Records never stop the start (issue 12): what cannot be written is held in memory.
+    const records = this.#openRecords(recordsPath);
+    const reserve = ensureReserve(c.data_dir);
+    this.#storageLow = reserve === 'no_room';
     if (this.#storageLow) this.#log.warn({ data_dir: c.data_dir }, 'disk full: no room for the disk reserve');
     this.#clockBounds = clockBoundsOf(list.info());
 
@@ -157,10 +181,8 @@ export class Daemon {
       listStale: () => this.#listExpiresAt !== null && this.#listExpiresAt < p.clock.now(),
       clockBounds: () => this.#clockBounds,
       logger: this.#root,
-      onRecordFailure: () => {
-        this.#recordFailing = true;
-        this.refreshStatus();
-      },
+      // A record lost past the memory bound: the overflow alarm (RecordStorage's onChange) is up.
+      onRecordFailure: () => this.#publishRecordsState(),
     });
 
     const readerLog = this.#root.child({ component: 'reader' });
@@ -243,32 +265,79 @@ export class Daemon {
     if (this.#shutdown.started) return 'shutting down';
     try {
       this.#list.lookup(WATCHDOG_PROBE_IDM);
-      this.#records.openTapOn(WATCHDOG_PROBE_IDM);
     } catch (err) {
       return `store unusable: ${(err as Error).message}`;
     }
+    // Records storage is never a reason to restart (issue 12): a restart would lose the records
+    // held in memory, and mends neither a read-only mount nor a full disk. It reads no store
+    // when it cannot, so this probe only proves the call returns.
+    this.#records.openTapOn(WATCHDOG_PROBE_IDM);
     return null;
   }
 
-  /** Opens both stores, or neither (the shutdown path closes what is set here). */
-  #openStores(listPath: string, recordsPath: string): { list: ListStore; records: RecordStore } {
+  /** The shutdown path closes what is set here. */
+  #openList(listPath: string): ListStore {
     const list = ListStore.open(listPath);
-    let records: RecordStore;
-    try {
-      records = RecordStore.open(recordsPath, this.#config.vehicle.id);
-    } catch (err) {
-      list.close();
-      throw err;
-    }
     this.#list = list;
+    return list;
+  }
+
+  #openRecords(recordsPath: string): RecordStorage {
+    const c = this.#config;
+    const records = new RecordStorage({
+      vehicleId: c.vehicle.id,
+      open: () => RecordStore.open(recordsPath, c.vehicle.id),
+      dataDir: c.data_dir,
+      logger: this.#root,
+      onChange: () => {
+        this.refreshStatus();
+        this.#publishRecordsState();
+      },
+      onWritten: () => {
+        this.#sync?.recordCommitted();
+        this.#publishRecordsState();
+      },
+    });
     this.#records = records;
-    return { list, records };
+    return records;
+  }
+
+  /**
+   * Tells `teiki status` the records storage state (records-state-file.ts): at once on a change of
+   * state, else at most once a second, so a stream of held taps costs one small write a second.
+   */
+  #publishRecordsState(): void {
+    const records = this.#records;
+    if (!records || this.#recordsStateTimer) return;
+    const wait = this.#recordsStateAt + RECORDS_STATE_EVERY_MS - Date.now();
+    if (wait > 0) {
+      this.#recordsStateTimer = setTimeout(() => {
+        this.#recordsStateTimer = null;
+        this.#publishRecordsState();
+      }, wait);
+      this.#recordsStateTimer.unref();
+      return;
+    }
+    this.#recordsStateAt = Date.now();
+    const st = records.status();
+    writeRecordsState(
+      this.#config.data_dir,
+      {
+        pid: process.pid,
+        updated_at: new Date(this.#ports.clock.now()).toISOString(),
+        storage: st.storage,
+        pending_in_memory: st.pendingInMemory,
+        lost: st.lost,
+        bound: st.bound,
+      },
+      this.#ports.runtimeDir ?? RUNTIME_DIR,
+    );
   }
 
   refreshStatus(): void {
     if (!this.#list) return;
     // The reserve comes back as soon as there is room for it, and the alarm goes with it.
-    if (this.#storageLow && ensureReserve(this.#config.data_dir)) {
+    if (this.#storageLow && ensureReserve(this.#config.data_dir) === 'in_place') {
       this.#storageLow = false;
       this.#log.info('disk reserve laid down again');
     }
@@ -281,10 +350,17 @@ export class Daemon {
         now: this.#ports.clock.now(),
         link: this.#sync ? this.#sync.link() : 'none',
         readers: this.#ports.reader.health(),
-        recordFailing: this.#recordFailing,
         storageLow: this.#storageLow,
+        ...this.#storageAlarmInput(),
       }),
     );
+    this.#publishRecordsState();
+  }
+
+  #storageAlarmInput(): { storage: StorageState; recordsOverflowing: boolean } {
+    const st = this.#records?.status();
+    if (!st) return { storage: 'ok', recordsOverflowing: false };
+    return { storage: st.storage, recordsOverflowing: st.storage !== 'ok' && st.pendingInMemory >= st.bound };
   }
 
   /** Idempotent; resolves true on a clean shutdown within the deadline. */
@@ -298,10 +374,7 @@ export class Daemon {
       const outcome = this.#pipeline.handle(event);
       this.#lastTapAt = this.#ports.clock.now();
       if (outcome?.record) this.#sync?.recordCommitted();
-      if (outcome?.record && this.#recordFailing) {
-        this.#recordFailing = false;
-        this.refreshStatus();
-      }
+      if (outcome?.held) this.#publishRecordsState();
     } catch (err) {
       // A bug in one tap must not take the validator off the bus.
       this.#log.error({ err, reader: event.reader }, 'tap failed');

@@ -3,7 +3,7 @@ import { loadConfig } from '../../config/load.js';
 import { isListStale } from '../../daemon/status-line.js';
 import { evaluateTap } from '../../pipeline/evaluate.js';
 import { CliError } from '../errors.js';
-import { openList, openRecords } from '../stores.js';
+import { openList, openRecordsIfAny } from '../stores.js';
 
 interface CheckOpts {
   config: string;
@@ -37,7 +37,8 @@ export function registerCheck(program: Command): void {
       const config = loadConfig(opts.config);
       const idm = idmArg.toLowerCase();
       const list = openList(config);
-      const records = openRecords(config);
+      // Only reads: no records file is created, so a read-only data directory is fine (issue 12).
+      const records = openRecordsIfAny(config);
       try {
         const stop =
           opts.route !== undefined && opts.stop !== undefined
@@ -54,7 +55,7 @@ export function registerCheck(program: Command): void {
           opts.reader,
           now,
           stop,
-          records.openTapOn(idm),
+          records?.openTapOn(idm) ?? null,
           isListStale(list.info(), now),
         );
         const out = {
@@ -71,7 +72,7 @@ export function registerCheck(program: Command): void {
         };
         process.stdout.write(`${JSON.stringify(out)}\n`);
       } finally {
-        records.close();
+        records?.close();
         list.close();
       }
     });

@@ -1,7 +1,9 @@
 import type { Command } from 'commander';
 import { isProcessAlive, readSyncState } from '../../../sync/bus/status-state.js';
 import { loadConfig } from '../../config/load.js';
-import { openList, openRecords } from '../stores.js';
+import { readRecordsState } from '../../daemon/records-state-file.js';
+import { probeDataDir } from '../../daemon/storage-state.js';
+import { openList, openRecordsIfAny } from '../stores.js';
 
 export function registerStatus(program: Command): void {
   program
@@ -12,7 +14,7 @@ export function registerStatus(program: Command): void {
     .action((opts: { config: string; json?: boolean }) => {
       const config = loadConfig(opts.config);
       const list = openList(config, { create: true });
-      const records = openRecords(config);
+      const records = openRecordsIfAny(config);
       try {
         const info = list.info();
         const net = list.network.info();
@@ -46,7 +48,7 @@ export function registerStatus(program: Command): void {
             /** When the daemon last wrote its sync state (null: never ran with sync). */
             updated_at: state?.updated_at ?? null,
           },
-          records: { pending: records.pendingCount() },
+          records: { pending: records?.pendingCount() ?? 0, ...recordsStorage(config.data_dir) },
         };
         if (opts.json) process.stdout.write(`${JSON.stringify(status)}\n`);
         else {
@@ -57,13 +59,25 @@ export function registerStatus(program: Command): void {
             `pass list    ${info.version === null ? 'none' : `v${info.version}, ${info.count} passes (${info.active} active), applied ${info.appliedAt}${info.expiresAt ? `, expires ${info.expiresAt}` : ''}`}`,
             `network      ${net.version ?? 'none'}${net.version ? `, ${net.routes} routes, ${net.stops} stops` : ''}`,
             `sync         ${!s.configured ? 'not configured' : s.connected ? 'connected' : 'not connected'}${s.last_applied_at ? `, last list applied ${s.last_applied_at}` : ''}${rejected > 0 ? `, ${rejected} messages refused` : ''}`,
-            `records      ${status.records.pending} pending upload${s.last_ack_at ? `, last ack ${s.last_ack_at}` : ''}`,
+            `records      ${status.records.pending} pending upload${s.last_ack_at ? `, last ack ${s.last_ack_at}` : ''}${status.records.storage === 'ok' ? '' : `; storage ${status.records.storage}`}${status.records.pending_in_memory > 0 ? `, ${status.records.pending_in_memory} held in memory` : ''}${status.records.lost > 0 ? `, ${status.records.lost} lost` : ''}`,
           ];
           process.stdout.write(`${lines.join('\n')}\n`);
         }
       } finally {
-        records.close();
+        records?.close();
         list.close();
       }
     });
+}
+
+/**
+ * Whether records can be written (issue 12): the running daemon's word (records-state-file.ts),
+ * or, with no daemon running, what the data directory's filesystem says.
+ */
+function recordsStorage(dataDir: string) {
+  const daemon = readRecordsState(dataDir);
+  if (daemon && isProcessAlive(daemon.pid)) {
+    return { storage: daemon.storage, pending_in_memory: daemon.pending_in_memory, lost: daemon.lost };
+  }
+  return { storage: probeDataDir(dataDir) ?? 'ok', pending_in_memory: 0, lost: 0 };
 }
