@@ -72,7 +72,10 @@ export interface RecordStorageOptions {
   readonly logger: Logger;
   readonly timers?: Timers;
   readonly bound?: number;
-  /** Back-off between tries of a store that is down; default 1 s doubling to 30 s. */
+  /**
+   * Back-off between tries of a store that is down; default 0.5 s doubling to 5 s. A try is
+   * cheap (open a file, roll back one row), and records should land soon after storage is back.
+   */
   readonly retry?: { readonly initialMs: number; readonly maxMs: number };
   /** Held records written per transaction (taps run between transactions); default 200. */
   readonly batch?: number;
@@ -101,7 +104,7 @@ export class RecordStorage implements TapRecorder {
     this.#log = opts.logger.child({ component: 'records' });
     this.#timers = opts.timers ?? realTimers;
     this.#held = new HeldRecords(opts.bound ?? DEFAULT_HELD_BOUND);
-    this.#retry = opts.retry ?? { initialMs: 1000, maxMs: 30_000 };
+    this.#retry = opts.retry ?? { initialMs: 500, maxMs: 5000 };
     this.#delayMs = this.#retry.initialMs;
     if (!this.#connect()) this.#down();
   }

@@ -12,12 +12,21 @@ export interface CliResult {
   stderr: string;
 }
 
+/**
+ * The command line that runs `teiki args`; `prefix` runs it under another command, e.g.
+ * `nsenter -t PID -m --` to run it in a private mount namespace.
+ */
+function teikiCommand(args: readonly string[], prefix: readonly string[] = []): [string, string[]] {
+  const [first, ...rest] = [...prefix, process.execPath, TEIKI, ...args];
+  return [first as string, rest];
+}
+
 export function runTeiki(
   args: readonly string[],
-  opts: { cwd?: string; input?: string; timeoutMs?: number } = {},
+  opts: { cwd?: string; input?: string; timeoutMs?: number; prefix?: readonly string[] } = {},
 ): Promise<CliResult> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [TEIKI, ...args], { cwd: opts.cwd ?? ROOT });
+    const child = spawn(...teikiCommand(args, opts.prefix), { cwd: opts.cwd ?? ROOT });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => {
@@ -47,8 +56,8 @@ export class TeikiProcess {
   }> = [];
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 
-  constructor(args: readonly string[], opts: { cwd?: string } = {}) {
-    this.child = spawn(process.execPath, [TEIKI, ...args], { cwd: opts.cwd ?? ROOT });
+  constructor(args: readonly string[], opts: { cwd?: string; prefix?: readonly string[] } = {}) {
+    this.child = spawn(...teikiCommand(args, opts.prefix), { cwd: opts.cwd ?? ROOT });
     let buf = '';
     this.child.stdout.on('data', (d) => {
       buf += d;
