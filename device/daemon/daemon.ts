@@ -28,8 +28,8 @@ import { RecordStore } from '../store/record-store.js';
 import { RecordStorage } from './record-storage.js';
 import { RUNTIME_DIR, removeRecordsState, writeRecordsState } from './records-state-file.js';
 import { Shutdown } from './shutdown.js';
-import type { StorageState } from './storage-state.js';
 import { statusLine } from './status-line.js';
+import type { StorageState } from './storage-state.js';
 import type { SyncFactory, SyncLink } from './sync-link.js';
 
 /**

@@ -283,13 +283,25 @@ export class RecordStorage implements TapRecorder {
 
   #tryAgain(): void {
     if (this.#closed) return;
-    if (!this.#reconnect()) return this.#schedule();
-    if (this.#held.size > 0) {
-      if (!this.#writeBatch(this.#o.batch ?? 200)) return this.#schedule();
-      // Yield to the tap loop between transactions; new taps queue behind the held ones.
-      if (this.#held.size > 0) return this.#schedule(0);
+    if (!this.#reconnect()) {
+      this.#schedule();
+      return;
     }
-    if (!this.#writeRides()) return this.#schedule();
+    if (this.#held.size > 0) {
+      if (!this.#writeBatch(this.#o.batch ?? 200)) {
+        this.#schedule();
+        return;
+      }
+      // Yield to the tap loop between transactions; new taps queue behind the held ones.
+      if (this.#held.size > 0) {
+        this.#schedule(0);
+        return;
+      }
+    }
+    if (!this.#writeRides()) {
+      this.#schedule();
+      return;
+    }
     this.#delayMs = this.#retry.initialMs;
     this.#log.info({ lost: this.#held.lost }, 'records storage writable again');
     this.#o.onChange?.();

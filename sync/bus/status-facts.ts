@@ -2,8 +2,9 @@
  * The facts of a bus's "online" status, read from its stores: the same numbers `teiki status
  * --json` prints (pass list, network, outbox), plus the sync rejections counted by the list sync.
  */
-import type { ListStore } from '../../device/store/list-store.js';
+
 import type { StorageState } from '../../device/daemon/storage-state.js';
+import type { ListStore } from '../../device/store/list-store.js';
 import type { RecordStore } from '../../device/store/record-store.js';
 import type { StatusFacts } from './status-publisher.js';
 
