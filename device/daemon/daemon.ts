@@ -22,14 +22,12 @@ import type { Config } from '../config/schema.js';
 import type { Logger } from '../log/logger.js';
 import { TapPipeline } from '../pipeline/tap-pipeline.js';
 import { type ClockBounds, clockBoundsOf, NO_CLOCK_BOUNDS } from '../rules/clock-trust.js';
-import { ensureReserve, releaseReserve } from '../store/disk-reserve.js';
+import { releaseReserve } from '../store/disk-reserve.js';
 import { ListStore } from '../store/list-store.js';
-import { RecordStore } from '../store/record-store.js';
-import { RecordStorage } from './record-storage.js';
-import { RUNTIME_DIR, removeRecordsState, writeRecordsState } from './records-state-file.js';
+import type { RecordStorage } from './record-storage.js';
 import { Shutdown } from './shutdown.js';
 import { statusLine } from './status-line.js';
-import type { StorageState } from './storage-state.js';
+import { StorageWatch } from './storage-watch.js';
 import type { SyncFactory, SyncLink } from './sync-link.js';
 
 /**
@@ -60,8 +58,6 @@ export interface DaemonPorts {
 }
 
 const STATUS_EVERY_MS = 30_000;
-/** The records state file for `teiki status` is rewritten at most this often while records are held. */
-const RECORDS_STATE_EVERY_MS = 1_000;
 /** Looked up by the watchdog's health probe: the same indexed reads as a tap, whatever they find. */
 const WATCHDOG_PROBE_IDM = '0000000000000000';
 
@@ -72,14 +68,11 @@ export class Daemon {
   readonly #root: Logger;
   readonly #shutdown: Shutdown;
   #list: ListStore | null = null;
-  #records: RecordStorage | null = null;
+  /** Records, disk reserve and the storage alarm (storage-watch.ts). */
+  #storage: StorageWatch | null = null;
   #pipeline: TapPipeline | null = null;
   #sync: SyncLink | null = null;
   #statusTimer: NodeJS.Timeout | null = null;
-  #recordsStateTimer: NodeJS.Timeout | null = null;
-  #recordsStateAt = 0;
-  /** No room for the disk reserve (device/store/disk-reserve.ts): the disk is full or nearly. */
-  #storageLow = false;
   #lastTapAt: number | null = null;
   #listExpiresAt: number | null = null;
   /** The list in force bounds the clock (issue 7): refreshed with the status line. */
@@ -102,7 +95,7 @@ export class Daemon {
   }
   /** The records: committed to records.sqlite, or held in memory while it cannot be written. */
   get recordStore(): RecordStorage | null {
-    return this.#records;
+    return this.#storage?.records ?? null;
   }
   get syncLink(): SyncLink | null {
     return this.#sync;
@@ -126,19 +119,11 @@ export class Daemon {
     });
     this.#shutdown.add('status timer', () => {
       if (this.#statusTimer) clearInterval(this.#statusTimer);
-      if (this.#recordsStateTimer) clearTimeout(this.#recordsStateTimer);
       for (const u of this.#unsubscribe) u();
     });
     // Records are committed synchronously per tap; closing writes what is held in memory if it
     // can (a last try) and checkpoints the WAL.
-    this.#shutdown.add(
-      'records',
-      () => {
-        this.#records?.close();
-        removeRecordsState(c.data_dir, p.runtimeDir ?? RUNTIME_DIR);
-      },
-      { always: true },
-    );
+    this.#shutdown.add('records', () => this.#storage?.close(), { always: true });
     this.#shutdown.add('pass list', () => this.#list?.close(), { always: true });
 
     const listPath = join(c.data_dir, 'list.sqlite');
@@ -161,10 +146,17 @@ export class Daemon {
       }
     }
     // Records never stop the start (issue 12): what cannot be written is held in memory.
-    const records = this.#openRecords(recordsPath);
-    const reserve = ensureReserve(c.data_dir);
-    this.#storageLow = reserve === 'no_room';
-    if (this.#storageLow) this.#log.warn({ data_dir: c.data_dir }, 'disk full: no room for the disk reserve');
+    this.#storage = new StorageWatch({
+      dataDir: c.data_dir,
+      recordsPath,
+      vehicleId: c.vehicle.id,
+      clock: p.clock,
+      logger: this.#root,
+      ...(p.runtimeDir ? { runtimeDir: p.runtimeDir } : {}),
+      onChange: () => this.refreshStatus(),
+      onWritten: () => this.#sync?.recordCommitted(),
+    });
+    const records = this.#storage.records;
     this.#clockBounds = clockBoundsOf(list.info());
 
     this.#pipeline = new TapPipeline({
@@ -182,7 +174,7 @@ export class Daemon {
       clockBounds: () => this.#clockBounds,
       logger: this.#root,
       // A record lost past the memory bound: the overflow alarm (RecordStorage's onChange) is up.
-      onRecordFailure: () => this.#publishRecordsState(),
+      onRecordFailure: () => this.#storage?.publish(),
     });
 
     const readerLog = this.#root.child({ component: 'reader' });
@@ -261,7 +253,7 @@ export class Daemon {
    * a restart mends neither a full disk nor a cable, and takes the validator off the bus meanwhile.
    */
   tapLoopProblem(): string | null {
-    if (!this.#pipeline || !this.#list || !this.#records) return 'not started';
+    if (!this.#pipeline || !this.#list || !this.#storage) return 'not started';
     if (this.#shutdown.started) return 'shutting down';
     try {
       this.#list.lookup(WATCHDOG_PROBE_IDM);
@@ -271,7 +263,7 @@ export class Daemon {
     // Records storage is never a reason to restart (issue 12): a restart would lose the records
     // held in memory, and mends neither a read-only mount nor a full disk. It reads no store
     // when it cannot, so this probe only proves the call returns.
-    this.#records.openTapOn(WATCHDOG_PROBE_IDM);
+    this.#storage.records.openTapOn(WATCHDOG_PROBE_IDM);
     return null;
   }
 
@@ -282,65 +274,8 @@ export class Daemon {
     return list;
   }
 
-  #openRecords(recordsPath: string): RecordStorage {
-    const c = this.#config;
-    const records = new RecordStorage({
-      vehicleId: c.vehicle.id,
-      open: () => RecordStore.open(recordsPath, c.vehicle.id),
-      dataDir: c.data_dir,
-      logger: this.#root,
-      onChange: () => {
-        this.refreshStatus();
-        this.#publishRecordsState();
-      },
-      onWritten: () => {
-        this.#sync?.recordCommitted();
-        this.#publishRecordsState();
-      },
-    });
-    this.#records = records;
-    return records;
-  }
-
-  /**
-   * Tells `teiki status` the records storage state (records-state-file.ts): at once on a change of
-   * state, else at most once a second, so a stream of held taps costs one small write a second.
-   */
-  #publishRecordsState(): void {
-    const records = this.#records;
-    if (!records || this.#recordsStateTimer) return;
-    const wait = this.#recordsStateAt + RECORDS_STATE_EVERY_MS - Date.now();
-    if (wait > 0) {
-      this.#recordsStateTimer = setTimeout(() => {
-        this.#recordsStateTimer = null;
-        this.#publishRecordsState();
-      }, wait);
-      this.#recordsStateTimer.unref();
-      return;
-    }
-    this.#recordsStateAt = Date.now();
-    const st = records.status();
-    writeRecordsState(
-      this.#config.data_dir,
-      {
-        pid: process.pid,
-        updated_at: new Date(this.#ports.clock.now()).toISOString(),
-        storage: st.storage,
-        pending_in_memory: st.pendingInMemory,
-        lost: st.lost,
-        bound: st.bound,
-      },
-      this.#ports.runtimeDir ?? RUNTIME_DIR,
-    );
-  }
-
   refreshStatus(): void {
     if (!this.#list) return;
-    // The reserve comes back as soon as there is room for it, and the alarm goes with it.
-    if (this.#storageLow && ensureReserve(this.#config.data_dir) === 'in_place') {
-      this.#storageLow = false;
-      this.#log.info('disk reserve laid down again');
-    }
     const info = this.#list.info();
     this.#listExpiresAt = info.expiresAt === null ? null : Date.parse(info.expiresAt);
     this.#clockBounds = clockBoundsOf(info);
@@ -350,17 +285,10 @@ export class Daemon {
         now: this.#ports.clock.now(),
         link: this.#sync ? this.#sync.link() : 'none',
         readers: this.#ports.reader.health(),
-        storageLow: this.#storageLow,
-        ...this.#storageAlarmInput(),
+        ...this.#storage?.alarmInput(),
       }),
     );
-    this.#publishRecordsState();
-  }
-
-  #storageAlarmInput(): { storage: StorageState; recordsOverflowing: boolean } {
-    const st = this.#records?.status();
-    if (!st) return { storage: 'ok', recordsOverflowing: false };
-    return { storage: st.storage, recordsOverflowing: st.storage !== 'ok' && st.pendingInMemory >= st.bound };
+    this.#storage?.publish();
   }
 
   /** Idempotent; resolves true on a clean shutdown within the deadline. */
@@ -374,7 +302,7 @@ export class Daemon {
       const outcome = this.#pipeline.handle(event);
       this.#lastTapAt = this.#ports.clock.now();
       if (outcome?.record) this.#sync?.recordCommitted();
-      if (outcome?.held) this.#publishRecordsState();
+      if (outcome?.held) this.#storage?.publish();
     } catch (err) {
       // A bug in one tap must not take the validator off the bus.
       this.#log.error({ err, reader: event.reader }, 'tap failed');

@@ -83,6 +83,11 @@ export interface RecordStorageOptions {
   readonly onChange?: () => void;
   /** Records were committed (held ones written): offer them to the depot. */
   readonly onWritten?: (count: number) => void;
+  /**
+   * The disk is full: make room if you can (the daemon gives up its disk reserve,
+   * device/store/disk-reserve.ts); true when room was made, and the records are tried at once.
+   */
+  readonly onFull?: () => boolean;
 }
 
 export class RecordStorage implements TapRecorder {
@@ -97,6 +102,8 @@ export class RecordStorage implements TapRecorder {
   #delayMs: number;
   #lostAtOutageStart = 0;
   #lastError: string | null = null;
+  /** Room was just made on a full disk: the next try comes at once. */
+  #retrySoon = false;
   #closed = false;
 
   constructor(opts: RecordStorageOptions) {
@@ -106,7 +113,8 @@ export class RecordStorage implements TapRecorder {
     this.#held = new HeldRecords(opts.bound ?? DEFAULT_HELD_BOUND);
     this.#retry = opts.retry ?? { initialMs: 500, maxMs: 5000 };
     this.#delayMs = this.#retry.initialMs;
-    if (!this.#connect()) this.#down();
+    // The owner reads status() once this returns: no onChange from inside the constructor.
+    if (!this.#connect()) this.#down(false);
   }
 
   get vehicleId(): string {
@@ -230,10 +238,16 @@ export class RecordStorage implements TapRecorder {
       this.#state = 'read_only';
       this.#lastError = 'the records database opened read-only';
     } catch (err) {
-      this.#state = classifyStorageError(err, this.#o.dataDir);
-      this.#lastError = (err as Error)?.message ?? String(err);
+      this.#noteFailure(err);
     }
     return false;
+  }
+
+  /** Takes the state from a failure; on a full disk asks the owner for room (see onFull). */
+  #noteFailure(err: unknown, what: 'read' | 'write' = 'write'): void {
+    this.#state = what === 'read' ? 'unavailable' : classifyStorageError(err, this.#o.dataDir);
+    this.#lastError = (err as Error)?.message ?? String(err);
+    if (this.#state === 'full' && this.#o.onFull?.()) this.#retrySoon = true;
   }
 
   /**
@@ -249,30 +263,27 @@ export class RecordStorage implements TapRecorder {
   }
 
   #failed(err: unknown, what: 'read' | 'write'): void {
-    const state = what === 'read' ? 'unavailable' : classifyStorageError(err, this.#o.dataDir);
-    this.#lastError = (err as Error)?.message ?? String(err);
-    if (this.#state !== 'ok') {
-      this.#state = state;
-      return;
-    }
-    this.#state = state;
-    this.#down();
+    const wasOk = this.#state === 'ok';
+    this.#noteFailure(err, what);
+    if (wasOk) this.#down();
   }
 
   /** Storage just went down: say it once, and start trying again. */
-  #down(): void {
+  #down(notify = true): void {
     this.#lostAtOutageStart = this.#held.lost;
     this.#delayMs = this.#retry.initialMs;
     this.#log.error(
       { storage: this.#state, err: this.#lastError, in_memory: this.#held.size, bound: this.#held.bound },
       'records cannot be written: holding them in memory',
     );
-    this.#o.onChange?.();
+    if (notify) this.#o.onChange?.();
     this.#schedule();
   }
 
   #schedule(delayMs?: number): void {
     if (this.#closed || this.#timer !== null) return;
+    if (delayMs === undefined && this.#retrySoon) delayMs = 0;
+    this.#retrySoon = false;
     const ms = delayMs ?? this.#delayMs;
     if (delayMs === undefined) this.#delayMs = Math.min(this.#retry.maxMs, this.#delayMs * 2);
     this.#timer = this.#timers.set(() => {
@@ -319,8 +330,7 @@ export class RecordStorage implements TapRecorder {
     try {
       stored = file.commitHeld(batch);
     } catch (err) {
-      this.#state = classifyStorageError(err, this.#o.dataDir);
-      this.#lastError = (err as Error)?.message ?? String(err);
+      this.#noteFailure(err);
       return false;
     }
     this.#held.taken(batch.length);
@@ -343,7 +353,7 @@ export class RecordStorage implements TapRecorder {
     try {
       this.#file?.setOpenTapOns(this.#held.rides());
     } catch (err) {
-      this.#state = classifyStorageError(err, this.#o.dataDir);
+      this.#noteFailure(err);
       return false;
     }
     this.#held.ridesWritten();

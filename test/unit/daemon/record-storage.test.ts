@@ -234,7 +234,8 @@ describe('records storage', () => {
     expect(store.openTapOn(card(1))).toBeNull();
     expect(s.status()).toEqual({ storage: 'ok', pendingInMemory: 0, lost: 0, bound: 10_000 });
     expect(written).toEqual([4]);
-    expect(changes).toBe(2);
+    // Once: storage back (the state at start is read by the owner, not announced).
+    expect(changes).toBe(1);
     expect(log.lines.some((l) => l.msg === 'records storage writable again')).toBe(true);
     // And on as before: committed at the tap, next seq.
     expect(s.commitTap(rec(card(9)), 'keep')).toMatchObject({ seq: 6 });
@@ -260,6 +261,29 @@ describe('records storage', () => {
     expect(stops()).toEqual(taps.map((t) => t.stop));
     expect([...store.list()].map((r) => r.seq)).toEqual([1, 2, 3, 4]);
     expect(s.status().storage).toBe('ok');
+  });
+
+  it('asks for room on a full disk (the daemon gives up its reserve) and, given it, writes at once', () => {
+    let reserve = true;
+    const s = open({
+      onFull: () => {
+        if (!reserve) return false;
+        reserve = false;
+        disk.mode = 'ok';
+        return true;
+      },
+    });
+    disk.mode = 'full';
+    const r = rec(card(1));
+    expect(s.commitTap(r, 'keep')).toMatchObject({ held: true });
+    expect(timers.delays).toEqual([0]);
+    timers.advance(0);
+    expect(stops()).toEqual([r.stop]);
+    expect(s.status().storage).toBe('ok');
+    // No reserve left: the next full disk waits its back-off.
+    disk.mode = 'full';
+    s.commitTap(rec(card(2)), 'keep');
+    expect(timers.delays).toEqual([0, 500]);
   });
 
   it('refuses records past the bound, says so once at error, and still stores the ride state they decided', () => {
