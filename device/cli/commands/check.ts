@@ -2,6 +2,7 @@ import { type Command, Option } from 'commander';
 import { loadConfig } from '../../config/load.js';
 import { isListStale } from '../../daemon/status-line.js';
 import { evaluateTap } from '../../pipeline/evaluate.js';
+import { timestampProblem } from '../../rules/dates.js';
 import { CliError } from '../errors.js';
 import { openList, openRecordsIfAny } from '../stores.js';
 
@@ -32,8 +33,10 @@ export function registerCheck(program: Command): void {
         throw new CliError(`idm: must be 16 hex characters, got "${idmArg}"`);
       if ((opts.route === undefined) !== (opts.stop === undefined))
         throw new CliError('--route and --stop go together');
+      // The one timestamp check (rules/dates.ts): 2026-02-30 is refused, not read as 2 March.
+      const problem = opts.at === undefined ? null : timestampProblem(opts.at);
+      if (problem) throw new CliError(`--at: "${opts.at}" ${problem}`);
       const now = opts.at === undefined ? Date.now() : Date.parse(opts.at);
-      if (Number.isNaN(now)) throw new CliError(`--at: not an ISO 8601 time: "${opts.at}"`);
       const config = loadConfig(opts.config);
       const idm = idmArg.toLowerCase();
       const list = openList(config);
