@@ -16,10 +16,20 @@ const PASSES = resolve(ROOT, 'simulator/data/passes-sample.csv');
 const IDM = '0114b3a1c2d3e4f5';
 
 let dir: string;
+let refusals = 0;
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'teiki-replay-'));
 });
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+  console.log(
+    JSON.stringify({
+      fault: 'impossible or disordered replay scenarios',
+      refused: refusals,
+      stdout_bytes: 0,
+    }),
+  );
+});
 
 type Event = Record<string, unknown>;
 const stop = (at: string, s = 'matsue-sta'): Event => ({ at, stop: { route: '81', stop: s } });
@@ -71,6 +81,7 @@ async function refused(file: string, where: RegExp, names: string = file) {
   expect(r.stderr).toMatch(/^teiki: /);
   expect(r.stderr).toContain(names);
   expect(r.stderr).toMatch(where);
+  refusals++;
   return r.stderr;
 }
 
