@@ -1,12 +1,13 @@
 /**
  * The daemon's records storage state for `teiki status` (another process; issue 12 point 2).
  *
- * It cannot live in data_dir, whose failing is what it reports, so it lives in /dev/shm: a tmpfs
- * on every Linux, writable under the unit's `ProtectSystem=strict` (an API filesystem) and, unlike
- * /tmp, shared with `teiki status` despite `PrivateTmp=yes`. One small JSON file per data
- * directory, written whole (temporary file, then rename), 0600, naming the daemon's pid so a file
- * left by a killed daemon reads as no daemon. `RemoveIPC=yes` removes it with the service user's
- * last process. Nothing personal is in it: counts and a state.
+ * Kept in data_dir (`records-state.json`) like sync-state.json, except while data_dir cannot be
+ * written, which is what it must then report: then in /dev/shm, a tmpfs on every Linux, writable
+ * under the unit's `ProtectSystem=strict` (an API filesystem) and, unlike /tmp, shared with
+ * `teiki status` despite `PrivateTmp=yes` (`RemoveIPC=yes` removes it with the service user's last
+ * process). One small JSON file per data directory, written whole (temporary file, then rename),
+ * 0600, naming the daemon's pid so a file left by a killed daemon reads as no daemon; status takes
+ * the newer of the two. Nothing personal is in it: counts and a state.
  */
 import { createHash } from 'node:crypto';
 import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -27,14 +28,16 @@ export const RecordsStateSchema = z.object({
 });
 export type RecordsState = z.infer<typeof RecordsStateSchema>;
 
-export function recordsStatePath(dataDir: string, runtimeDir: string = RUNTIME_DIR): string {
+export const RECORDS_STATE_FILE = 'records-state.json';
+
+/** The copy in /dev/shm, for a data directory that cannot be written. */
+export function runtimeStatePath(dataDir: string, runtimeDir: string = RUNTIME_DIR): string {
   const key = createHash('sha256').update(resolve(dataDir)).digest('hex').slice(0, 16);
   return join(runtimeDir, `teiki-records-${key}.json`);
 }
 
-/** Writes the state; false when it could not (status then reads no daemon state). */
-export function writeRecordsState(dataDir: string, state: RecordsState, runtimeDir?: string): boolean {
-  const path = recordsStatePath(dataDir, runtimeDir);
+/** Writes the state whole; false when it could not. */
+function writeWhole(path: string, state: RecordsState): boolean {
   const tmp = `${path}.${process.pid}.tmp`;
   try {
     rmSync(tmp, { force: true });
@@ -43,26 +46,49 @@ export function writeRecordsState(dataDir: string, state: RecordsState, runtimeD
     renameSync(tmp, path);
     return true;
   } catch {
-    try {
-      rmSync(tmp, { force: true });
-    } catch {
-      // Nothing more to do: status reads no daemon state.
-    }
+    quietly(() => rmSync(tmp, { force: true }));
     return false;
   }
 }
 
-export function readRecordsState(dataDir: string, runtimeDir?: string): RecordsState | null {
+function quietly(run: () => void): void {
   try {
-    const r = RecordsStateSchema.safeParse(
-      JSON.parse(readFileSync(recordsStatePath(dataDir, runtimeDir), 'utf8')),
-    );
+    run();
+  } catch {
+    // Best effort: status then reads no daemon state, or an older one.
+  }
+}
+
+/** In data_dir, or in /dev/shm when data_dir cannot be written; false when neither took it. */
+export function writeRecordsState(dataDir: string, state: RecordsState, runtimeDir?: string): boolean {
+  const runtime = runtimeStatePath(dataDir, runtimeDir);
+  if (writeWhole(join(dataDir, RECORDS_STATE_FILE), state)) {
+    quietly(() => rmSync(runtime, { force: true }));
+    return true;
+  }
+  return writeWhole(runtime, state);
+}
+
+function readOne(path: string): RecordsState | null {
+  try {
+    const r = RecordsStateSchema.safeParse(JSON.parse(readFileSync(path, 'utf8')));
     return r.success ? r.data : null;
   } catch {
     return null;
   }
 }
 
+/** The newer of the two copies, or null. */
+export function readRecordsState(dataDir: string, runtimeDir?: string): RecordsState | null {
+  const found = [
+    readOne(join(dataDir, RECORDS_STATE_FILE)),
+    readOne(runtimeStatePath(dataDir, runtimeDir)),
+  ].filter((s): s is RecordsState => s !== null);
+  found.sort((a, b) => Date.parse(b.updated_at) - Date.parse(a.updated_at));
+  return found[0] ?? null;
+}
+
 export function removeRecordsState(dataDir: string, runtimeDir?: string): void {
-  rmSync(recordsStatePath(dataDir, runtimeDir), { force: true });
+  quietly(() => rmSync(join(dataDir, RECORDS_STATE_FILE), { force: true }));
+  quietly(() => rmSync(runtimeStatePath(dataDir, runtimeDir), { force: true }));
 }
