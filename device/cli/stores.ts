@@ -56,3 +56,17 @@ export function openRecords(config: Config): RecordStore {
   const path = recordsPath(config);
   return openStore(path, () => RecordStore.open(path, config.vehicle.id));
 }
+
+/**
+ * The records store for a command that only reads (`check`, `status`): null when there is none
+ * yet, and never created, so these commands work on a read-only data directory (issue 12).
+ */
+export function openRecordsIfAny(config: Config): RecordStore | null {
+  const path = recordsPath(config);
+  if (!existsSync(path)) return null;
+  try {
+    return RecordStore.open(path, config.vehicle.id);
+  } catch (err) {
+    throw new CliError(`cannot open ${path}: ${(err as Error).message}`, EXIT.store);
+  }
+}

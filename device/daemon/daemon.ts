@@ -21,15 +21,19 @@ import type { Config } from '../config/schema.js';
 import type { Logger } from '../log/logger.js';
 import { TapPipeline } from '../pipeline/tap-pipeline.js';
 import { type ClockBounds, clockBoundsOf, NO_CLOCK_BOUNDS } from '../rules/clock-trust.js';
-import { ensureReserve, releaseReserve } from '../store/disk-reserve.js';
+import { releaseReserve } from '../store/disk-reserve.js';
 import { ListStore } from '../store/list-store.js';
 import { makeDirSync } from '../store/make-dir.js';
-import { RecordStore } from '../store/record-store.js';
+import type { RecordStorage } from './record-storage.js';
 import { Shutdown } from './shutdown.js';
 import { statusLine } from './status-line.js';
+import { StorageWatch } from './storage-watch.js';
 import type { SyncFactory, SyncLink } from './sync-link.js';
 
-/** The local stores cannot be opened (disk full, permissions, a corrupt file): exit 4. */
+/**
+ * The pass list cannot be opened (permissions, a corrupt file, a read-only mount it was never
+ * closed cleanly on): exit 4. Records that cannot be opened are held in memory instead.
+ */
 export class StoreOpenError extends Error {
   override readonly name = 'StoreOpenError';
   constructor(dataDir: string, cause: unknown) {
@@ -49,6 +53,8 @@ export interface DaemonPorts {
   readonly onShutdown?: ReadonlyArray<{ name: string; run: () => Promise<void> | void }>;
   /** Sync with the depot (issue 4), when the config names a broker. */
   readonly sync?: SyncFactory | null;
+  /** Where `teiki status` finds the records storage state (records-state-file.ts); tests use their own. */
+  readonly runtimeDir?: string;
 }
 
 const STATUS_EVERY_MS = 30_000;
@@ -62,13 +68,11 @@ export class Daemon {
   readonly #root: Logger;
   readonly #shutdown: Shutdown;
   #list: ListStore | null = null;
-  #records: RecordStore | null = null;
+  /** Records, disk reserve and the storage alarm (storage-watch.ts). */
+  #storage: StorageWatch | null = null;
   #pipeline: TapPipeline | null = null;
   #sync: SyncLink | null = null;
   #statusTimer: NodeJS.Timeout | null = null;
-  #recordFailing = false;
-  /** No room for the disk reserve (device/store/disk-reserve.ts): the disk is full or nearly. */
-  #storageLow = false;
   #lastTapAt: number | null = null;
   #listExpiresAt: number | null = null;
   /** The list in force bounds the clock (issue 7): refreshed with the status line. */
@@ -89,8 +93,9 @@ export class Daemon {
   get listStore(): ListStore | null {
     return this.#list;
   }
-  get recordStore(): RecordStore | null {
-    return this.#records;
+  /** The records: committed to records.sqlite, or held in memory while it cannot be written. */
+  get recordStore(): RecordStorage | null {
+    return this.#storage?.records ?? null;
   }
   get syncLink(): SyncLink | null {
     return this.#sync;
@@ -116,31 +121,42 @@ export class Daemon {
       if (this.#statusTimer) clearInterval(this.#statusTimer);
       for (const u of this.#unsubscribe) u();
     });
-    // Records are committed synchronously per tap; closing checkpoints the WAL.
-    this.#shutdown.add('records', () => this.#records?.close(), { always: true });
+    // Records are committed synchronously per tap; closing writes what is held in memory if it
+    // can (a last try) and checkpoints the WAL.
+    this.#shutdown.add('records', () => this.#storage?.close(), { always: true });
     this.#shutdown.add('pass list', () => this.#list?.close(), { always: true });
 
     const listPath = join(c.data_dir, 'list.sqlite');
     const recordsPath = join(c.data_dir, 'records.sqlite');
-    let stores: { list: ListStore; records: RecordStore };
+    let list: ListStore;
     try {
       // Boarding records are personal data: the data directory is private to the service user.
+      // (On a read-only mount an existing directory is fine: makeDirSync only stats it.)
       makeDirSync(c.data_dir, 0o700);
-      stores = this.#openStores(listPath, recordsPath);
+      list = this.#openList(listPath);
     } catch (err) {
       // A full disk cannot even open a WAL database: give up the reserve and try once more, so a
       // bus restarted on a full disk still decides taps, with the storage alarm on.
       if (!releaseReserve(c.data_dir)) throw new StoreOpenError(c.data_dir, err);
-      this.#log.warn({ err: (err as Error).message }, 'stores did not open; released the disk reserve');
+      this.#log.warn({ err: (err as Error).message }, 'pass list did not open; released the disk reserve');
       try {
-        stores = this.#openStores(listPath, recordsPath);
+        list = this.#openList(listPath);
       } catch (again) {
         throw new StoreOpenError(c.data_dir, again);
       }
     }
-    const { list, records } = stores;
-    this.#storageLow = !ensureReserve(c.data_dir);
-    if (this.#storageLow) this.#log.warn({ data_dir: c.data_dir }, 'disk full: no room for the disk reserve');
+    // Records never stop the start (issue 12): what cannot be written is held in memory.
+    this.#storage = new StorageWatch({
+      dataDir: c.data_dir,
+      recordsPath,
+      vehicleId: c.vehicle.id,
+      clock: p.clock,
+      logger: this.#root,
+      ...(p.runtimeDir ? { runtimeDir: p.runtimeDir } : {}),
+      onChange: () => this.refreshStatus(),
+      onWritten: () => this.#sync?.recordCommitted(),
+    });
+    const records = this.#storage.records;
     this.#clockBounds = clockBoundsOf(list.info());
 
     this.#pipeline = new TapPipeline({
@@ -157,10 +173,8 @@ export class Daemon {
       listStale: () => this.#listExpiresAt !== null && this.#listExpiresAt < p.clock.now(),
       clockBounds: () => this.#clockBounds,
       logger: this.#root,
-      onRecordFailure: () => {
-        this.#recordFailing = true;
-        this.refreshStatus();
-      },
+      // A record lost past the memory bound: the overflow alarm (RecordStorage's onChange) is up.
+      onRecordFailure: () => this.#storage?.publish(),
     });
 
     const readerLog = this.#root.child({ component: 'reader' });
@@ -239,39 +253,29 @@ export class Daemon {
    * a restart mends neither a full disk nor a cable, and takes the validator off the bus meanwhile.
    */
   tapLoopProblem(): string | null {
-    if (!this.#pipeline || !this.#list || !this.#records) return 'not started';
+    if (!this.#pipeline || !this.#list || !this.#storage) return 'not started';
     if (this.#shutdown.started) return 'shutting down';
     try {
       this.#list.lookup(WATCHDOG_PROBE_IDM);
-      this.#records.openTapOn(WATCHDOG_PROBE_IDM);
     } catch (err) {
       return `store unusable: ${(err as Error).message}`;
     }
+    // Records storage is never a reason to restart (issue 12): a restart would lose the records
+    // held in memory, and mends neither a read-only mount nor a full disk. It reads no store
+    // when it cannot, so this probe only proves the call returns.
+    this.#storage.records.openTapOn(WATCHDOG_PROBE_IDM);
     return null;
   }
 
-  /** Opens both stores, or neither (the shutdown path closes what is set here). */
-  #openStores(listPath: string, recordsPath: string): { list: ListStore; records: RecordStore } {
+  /** The shutdown path closes what is set here. */
+  #openList(listPath: string): ListStore {
     const list = ListStore.open(listPath);
-    let records: RecordStore;
-    try {
-      records = RecordStore.open(recordsPath, this.#config.vehicle.id);
-    } catch (err) {
-      list.close();
-      throw err;
-    }
     this.#list = list;
-    this.#records = records;
-    return { list, records };
+    return list;
   }
 
   refreshStatus(): void {
     if (!this.#list) return;
-    // The reserve comes back as soon as there is room for it, and the alarm goes with it.
-    if (this.#storageLow && ensureReserve(this.#config.data_dir)) {
-      this.#storageLow = false;
-      this.#log.info('disk reserve laid down again');
-    }
     const info = this.#list.info();
     this.#listExpiresAt = info.expiresAt === null ? null : Date.parse(info.expiresAt);
     this.#clockBounds = clockBoundsOf(info);
@@ -281,10 +285,10 @@ export class Daemon {
         now: this.#ports.clock.now(),
         link: this.#sync ? this.#sync.link() : 'none',
         readers: this.#ports.reader.health(),
-        recordFailing: this.#recordFailing,
-        storageLow: this.#storageLow,
+        ...this.#storage?.alarmInput(),
       }),
     );
+    this.#storage?.publish();
   }
 
   /** Idempotent; resolves true on a clean shutdown within the deadline. */
@@ -298,10 +302,7 @@ export class Daemon {
       const outcome = this.#pipeline.handle(event);
       this.#lastTapAt = this.#ports.clock.now();
       if (outcome?.record) this.#sync?.recordCommitted();
-      if (outcome?.record && this.#recordFailing) {
-        this.#recordFailing = false;
-        this.refreshStatus();
-      }
+      if (outcome?.held) this.#storage?.publish();
     } catch (err) {
       // A bug in one tap must not take the validator off the bus.
       this.#log.error({ err, reader: event.reader }, 'tap failed');

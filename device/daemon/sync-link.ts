@@ -6,10 +6,20 @@
  */
 import type { ListStore } from '../store/list-store.js';
 import type { RecordStore } from '../store/record-store.js';
+import type { RecordStorageStatus } from './record-storage.js';
+
+/**
+ * The records as sync sees them (device/daemon/record-storage.ts): the outbox on disk, empty while
+ * storage is down, and the storage state for the bus's status.
+ */
+export type SyncRecords = Pick<
+  RecordStore,
+  'vehicleId' | 'pendingAfter' | 'markUploadedRange' | 'pendingCount' | 'purgeUploaded'
+> & { status(): RecordStorageStatus };
 
 export interface SyncContext {
   readonly list: ListStore;
-  readonly records: RecordStore;
+  readonly records: SyncRecords;
   /** The list database file: the list sync applies on its own connection to it. */
   readonly listPath: string;
   readonly recordsPath: string;

@@ -52,6 +52,10 @@ export function excessHeadline(yen: number): string {
 /** Status-line alarms; the stale and clock alarms say the same as their headlines. */
 export const ALARM_JA = {
   recordFailed: '記録エラー 保存不可',
+  /** records.sqlite cannot be written (a read-only mount): records are held in memory (issue 12). */
+  readOnly: '記録エラー 書込不可',
+  /** Records held in memory reached their bound: new taps are decided but their records lost. */
+  recordsOverflow: '記録エラー 一時保存満杯',
   /** The disk has no room for the reserve: records will fail soon, or a restart used the reserve. */
   diskFull: '記録エラー 空き容量なし',
   readerGone: 'リーダー未接続',

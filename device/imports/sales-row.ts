@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { PASS_KINDS, PASS_STATUSES, type Pass } from '../domain/pass.js';
+import { isCalendarDate } from '../rules/dates.js';
 
 /** CSV gives every value as a string and `operators` as `a|b`; JSON gives typed values and an array. */
 export type SalesRowFormat = 'csv' | 'json';
@@ -182,32 +183,6 @@ export function validateSalesRow(raw: unknown, format: SalesRowFormat): SalesRow
 
 /** Same as validateSalesRow (the name the brief used). */
 export const parseSalesRow = validateSalesRow;
-
-/** YYYY-MM-DD naming a real day. Hand-written: it runs twice per row, a million rows at a time. */
-function isCalendarDate(v: string): boolean {
-  if (v.length !== 10 || v.charCodeAt(4) !== 45 || v.charCodeAt(7) !== 45) return false;
-  const y = digits(v, 0, 4);
-  const mo = digits(v, 5, 2);
-  const d = digits(v, 8, 2);
-  if (y < 0 || mo < 1 || mo > 12 || d < 1) return false;
-  const days = mo === 2 ? (isLeap(y) ? 29 : 28) : mo === 4 || mo === 6 || mo === 9 || mo === 11 ? 30 : 31;
-  return d <= days;
-}
-
-/** The number written by `len` ASCII digits at `at`, or -1. */
-function digits(v: string, at: number, len: number): number {
-  let n = 0;
-  for (let i = at; i < at + len; i++) {
-    const c = v.charCodeAt(i) - 48;
-    if (c < 0 || c > 9) return -1;
-    n = n * 10 + c;
-  }
-  return n;
-}
-
-function isLeap(y: number): boolean {
-  return (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
-}
 
 function isUnique(ids: readonly string[]): boolean {
   return new Set(ids).size === ids.length;

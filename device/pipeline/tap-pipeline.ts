@@ -2,7 +2,9 @@
  * The tap pipeline (issue 2 point 5): tap → duplicate filter → lookup → decide → driver display +
  * passenger signal → durable record → one `tap` log line, written only after the record is
  * committed. Synchronous from card event to commit: better-sqlite3 is synchronous and a tap
- * must never wait behind other work; display and signal only enqueue.
+ * must never wait behind other work; display and signal only enqueue. When the records store
+ * cannot be written the recorder holds the record in memory instead (device/daemon/
+ * record-storage.ts): the tap is still decided and shown, and its log line says `held`.
  */
 import { performance } from 'node:perf_hooks';
 import type { CardEvent, FelicaCard, ReaderRole } from '../../hardware/ports/card-reader.js';
@@ -31,9 +33,18 @@ import { type EvaluateContext, evaluateTap } from './evaluate.js';
 export interface PassSource {
   lookup(idm: string): CardPasses;
 }
+/** A record the store could not take yet, kept in memory to be written later (issue 12). */
+export interface HeldRecord {
+  readonly held: true;
+  readonly event_id: string;
+  /** Records held in memory, this one included. */
+  readonly inMemory: number;
+}
+
 export interface TapRecorder {
   openTapOn(idm: string): OpenTapOn | null;
-  commitTap(record: NewRecord, tapOn: Decision['tapOn']): StoredRecord;
+  /** Commits the record, or holds it in memory (HeldRecord); throws when it can do neither. */
+  commitTap(record: NewRecord, tapOn: Decision['tapOn']): StoredRecord | HeldRecord;
 }
 
 export interface PipelineDeps {
@@ -70,8 +81,10 @@ export interface TapOutcome {
   readonly screen: VerdictScreen;
   /** Was the clock trusted for this tap (rules/clock-trust.ts)? */
   readonly clock: ClockState;
-  /** The committed record; null for duplicates and when storing failed. */
+  /** The committed record; null for duplicates, held records and when storing failed. */
   readonly record: StoredRecord | null;
+  /** The record is held in memory, not committed (storage down). */
+  readonly held: boolean;
 }
 
 export class TapPipeline {
@@ -136,6 +149,7 @@ export class TapPipeline {
         screen: repeated,
         clock,
         record: null,
+        held: false,
       };
     }
 
@@ -148,7 +162,7 @@ export class TapPipeline {
     this.#show(screen);
     this.#duplicates.remember(idm, reader, now, screen);
 
-    const record = this.#commit(
+    const result = this.#commit(
       {
         at: now,
         idm,
@@ -166,25 +180,28 @@ export class TapPipeline {
       },
       decision.tapOn,
     );
-    if (record) {
-      this.#log.info(
-        {
-          verdict: decision.verdict,
-          reason: decision.reason,
-          reader,
-          pass_id: decision.pass_id,
-          seq: record.seq,
-          fare: decision.fare,
-          excess: decision.excess,
-          card: maskCard(decision.pass?.card_number),
-          idm: maskIdm(idm),
-          ...(clockTrusted(clock) ? {} : { clock }),
-          latency_ms: ms(started),
-        },
-        'tap',
-      );
+    const held = result !== null && 'held' in result;
+    const record = held ? null : (result as StoredRecord | null);
+    if (result) {
+      const fields = {
+        verdict: decision.verdict,
+        reason: decision.reason,
+        reader,
+        pass_id: decision.pass_id,
+        // A held record has no seq yet: it gets the next one when the store takes it.
+        ...(held ? { held: true, in_memory: (result as HeldRecord).inMemory } : { seq: record?.seq }),
+        fare: decision.fare,
+        excess: decision.excess,
+        card: maskCard(decision.pass?.card_number),
+        idm: maskIdm(idm),
+        ...(clockTrusted(clock) ? {} : { clock }),
+        latency_ms: ms(started),
+      };
+      // Held, not committed: a power cut now loses it, so the line says so, at warn.
+      if (held) this.#log.warn(fields, 'tap');
+      else this.#log.info(fields, 'tap');
     }
-    return { idm, reader, ...pick(decision), screen, clock, record };
+    return { idm, reader, ...pick(decision), screen, clock, record, held };
   }
 
   #show(screen: VerdictScreen): void {
@@ -192,11 +209,12 @@ export class TapPipeline {
     this.#d.signal.play(screen.tone);
   }
 
-  #commit(rec: NewRecord, tapOn: Decision['tapOn']): StoredRecord | null {
+  #commit(rec: NewRecord, tapOn: Decision['tapOn']): StoredRecord | HeldRecord | null {
     try {
       return this.#d.records.commitTap(rec, tapOn);
     } catch (err) {
-      // The verdict stands and was shown; the driver gets a storage alarm (issue 7: disk full).
+      // The verdict stands and was shown, but the record is lost: the store failed and nothing
+      // held it (a bare RecordStore), or the memory bound was reached (issue 12). Storage alarm.
       const error = err instanceof Error ? err : new Error(String(err));
       this.#log.error({ err: error, reader: rec.reader, verdict: rec.verdict }, 'record_failed');
       this.#d.onRecordFailure?.(error);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { IsoTimestamp } from '../config/iso-timestamp.js';
 import { RuleSettingsSchema } from '../config/rules-schema.js';
 
 /**
@@ -6,17 +7,12 @@ import { RuleSettingsSchema } from '../config/rules-schema.js';
  * Pass rows (in `passes` and in `passes` events) are checked by the sales-export schema after
  * this one, so their line/event index can be named.
  */
-const IsoWithOffset = z
-  .string()
-  .regex(
-    /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/,
-    'must be an ISO 8601 time with an offset, e.g. 2026-04-01T07:58:05+09:00',
-  )
-  .refine((s) => !Number.isNaN(Date.parse(s)), 'is not a real time');
+/** A real instant: 2026-02-30 or 24:00 is refused, not rolled over (config/iso-timestamp.ts). */
+const At = IsoTimestamp;
 
 export const StopEventSchema = z
   .object({
-    at: IsoWithOffset,
+    at: At,
     stop: z
       .object({ route: z.string().min(1), stop: z.string().min(1), trip: z.string().min(1).optional() })
       .strict(),
@@ -25,7 +21,7 @@ export const StopEventSchema = z
 
 export const TapEventSchema = z
   .object({
-    at: IsoWithOffset,
+    at: At,
     tap: z
       .object({
         idm: z.string().regex(/^[0-9a-fA-F]{16}$/, 'must be 16 hex characters'),
@@ -36,7 +32,7 @@ export const TapEventSchema = z
   .strict();
 
 export const PassesEventSchema = z
-  .object({ at: IsoWithOffset, passes: z.array(z.record(z.string(), z.unknown())) })
+  .object({ at: At, passes: z.array(z.record(z.string(), z.unknown())) })
   .strict();
 
 export const ScenarioEventSchema = z.union([StopEventSchema, TapEventSchema, PassesEventSchema]);

@@ -25,11 +25,17 @@ export function hasReserve(dataDir: string): boolean {
 }
 
 /**
- * Lays the reserve down if it is missing. Returns false when the disk has no room for it (the
+ * `in_place`; `no_room`: the disk is full or nearly; `not_writable`: the data directory cannot be
+ * written at all (a read-only mount, issue 12), which says nothing about space.
+ */
+export type ReserveState = 'in_place' | 'no_room' | 'not_writable';
+
+/**
+ * Lays the reserve down if it is missing. `no_room` when the disk has no room for it (the
  * partial file is removed again: half a reserve would only take space the records need).
  */
-export function ensureReserve(dataDir: string): boolean {
-  if (hasReserve(dataDir)) return true;
+export function ensureReserve(dataDir: string): ReserveState {
+  if (hasReserve(dataDir)) return 'in_place';
   const path = reservePath(dataDir);
   let fd: number | null = null;
   try {
@@ -38,18 +44,28 @@ export function ensureReserve(dataDir: string): boolean {
     for (let written = 0; written < RESERVE_BYTES; ) written += writeSync(fd, chunk);
     closeSync(fd);
     fd = null;
-    return true;
-  } catch {
+    return 'in_place';
+  } catch (err) {
     if (fd !== null) closeSync(fd);
-    rmSync(path, { force: true });
-    return false;
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EROFS' || code === 'EACCES' || code === 'EPERM') return 'not_writable';
+    try {
+      rmSync(path, { force: true });
+    } catch {
+      // Removing can fail as the write did; the next try cleans up.
+    }
+    return 'no_room';
   }
 }
 
-/** Gives the reserve up; true if there was one to give. */
+/** Gives the reserve up; true if there was one to give (false too when it cannot be removed). */
 export function releaseReserve(dataDir: string): boolean {
   const path = reservePath(dataDir);
   if (!existsSync(path)) return false;
-  rmSync(path, { force: true });
-  return true;
+  try {
+    rmSync(path, { force: true });
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -20,6 +20,7 @@ import { PASS_COLUMNS, type PassRow, type PassRowValues, rowToPass, rowValuesToP
 import { ReadSnapshot } from './read-snapshot.js';
 import { type Db, type Durability, durabilityOf, migrate, openDb } from './sqlite.js';
 import type { CardPasses, ListInfo, PassChangeCounts } from './types.js';
+import { closeKeepingWal } from './wal-files.js';
 
 export type { ListWriteOptions } from './list-version.js';
 
@@ -100,7 +101,8 @@ export class ListStore {
   close(): void {
     this.#snapshot.end();
     this.#replacing?.abort();
-    if (this.#db.open) this.#db.close();
+    // The -wal and -shm files stay, so the list can be read on a read-only mount (wal-files.ts).
+    closeKeepingWal(this.#db);
   }
 
   /** Journal mode and sync level of this connection (expected: wal, NORMAL). */

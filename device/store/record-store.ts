@@ -1,7 +1,9 @@
 /**
  * `records.sqlite`: boarding records and open tap-ons (WAL, synchronous=FULL). The database is
  * the outbox (STYLE.md 7): a record is committed before the tap is reported, uploaded by
- * event_id, and deleted only after the depot acknowledged it.
+ * event_id, and deleted only after the depot acknowledged it. When the file cannot be written
+ * (read-only mount, full disk) the daemon holds records in memory and writes them here later, in
+ * order, with the event ids they were given (device/daemon/record-storage.ts).
  */
 import { randomUUID } from 'node:crypto';
 import { chmodSync, closeSync, existsSync, openSync, statSync } from 'node:fs';
@@ -14,6 +16,7 @@ import { makeDirSync } from './make-dir.js';
 import { MetaTable } from './meta-table.js';
 import { type Db, type Durability, durabilityOf, MEMORY, migrate, openDb } from './sqlite.js';
 import type { NewRecord, StoredRecord } from './types.js';
+import { closeKeepingWal } from './wal-files.js';
 
 const V1 = `
   CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;
@@ -86,6 +89,13 @@ export interface RecordStoreOptions {
   readonly clock?: Clock;
 }
 
+/** A record decided while the store could not be written, with the event id it was given then. */
+export interface HeldWrite {
+  readonly record: NewRecord;
+  readonly tapOn: 'open' | 'close' | 'keep';
+  readonly eventId: string;
+}
+
 export interface ListRecordsOptions {
   /** Only records not yet acknowledged by the depot. */
   readonly pending?: boolean;
@@ -109,7 +119,11 @@ export class RecordStore {
   readonly #markUploaded: Database.Statement<[number, string]>;
   readonly #pendingAfter: Database.Statement<[string, number, number], RecordRow>;
   readonly #markRange: Database.Statement<[number, string, number, number]>;
-  readonly #commit: Database.Transaction<(rec: NewRecord, tapOn: 'open' | 'close' | 'keep') => StoredRecord>;
+  readonly #commit: Database.Transaction<
+    (rec: NewRecord, tapOn: 'open' | 'close' | 'keep', eventId: string) => StoredRecord
+  >;
+  readonly #commitHeld: Database.Transaction<(writes: readonly HeldWrite[]) => StoredRecord[]>;
+  readonly #setRides: Database.Transaction<(rides: ReadonlyArray<[string, OpenTapOn | null]>) => void>;
 
   private constructor(db: Db, vehicleId: string, clock: Clock) {
     this.#db = db;
@@ -143,9 +157,18 @@ export class RecordStore {
       `UPDATE records SET uploaded_at = ?
        WHERE vehicle_id = ? AND seq BETWEEN ? AND ? AND uploaded_at IS NULL`,
     );
-    this.#commit = db.transaction((rec: NewRecord, tapOn: 'open' | 'close' | 'keep') =>
-      this.#write(rec, tapOn),
+    this.#commit = db.transaction((rec: NewRecord, tapOn: 'open' | 'close' | 'keep', eventId: string) =>
+      this.#write(rec, tapOn, eventId),
     );
+    this.#commitHeld = db.transaction((writes: readonly HeldWrite[]) =>
+      writes.map((w) => this.#write(w.record, w.tapOn, w.eventId)),
+    );
+    this.#setRides = db.transaction((rides: ReadonlyArray<[string, OpenTapOn | null]>) => {
+      for (const [idm, ride] of rides) {
+        if (ride === null) this.#closeTapOn.run(idm);
+        else this.#putTapOn.run(idm, ride.event_id, ride.at, ride.route, ride.stop, ride.trip, ride.pass_id);
+      }
+    });
   }
 
   /** Opens (creating if needed) the records database of `vehicleId`; ':memory:' for replay. */
@@ -169,7 +192,28 @@ export class RecordStore {
   }
 
   close(): void {
-    if (this.#db.open) this.#db.close();
+    // The -wal and -shm files stay, so the records can be read on a read-only mount (wal-files.ts).
+    closeKeepingWal(this.#db);
+  }
+
+  /**
+   * Whether this connection can write. SQLite opens a file on a read-only mount read-only without
+   * a word (and keeps it so after a remount read-write), so this writes a row and rolls it back;
+   * nothing reaches the disk. A full disk answers true: that shows only when a commit fails.
+   */
+  canWrite(): boolean {
+    const probe = new Error('probe');
+    try {
+      this.#db
+        .transaction(() => {
+          this.#meta.set('write_probe', this.#clock.now());
+          throw probe;
+        })
+        .immediate();
+    } catch (err) {
+      return err === probe;
+    }
+    return true;
   }
 
   /** Journal mode and sync level of this connection (expected: wal, FULL). */
@@ -182,19 +226,38 @@ export class RecordStore {
     return this.#openTapOn.get(idm.toLowerCase()) ?? null;
   }
 
-  /** Stores the record and updates the card's open tap-on, in one durable transaction. */
-  commitTap(rec: NewRecord, tapOn: 'open' | 'close' | 'keep'): StoredRecord {
-    return this.#commit.immediate(rec, tapOn);
+  /**
+   * Stores the record and updates the card's open tap-on, in one durable transaction. The event id
+   * is new unless given (a record held in memory keeps the one its tap-off may already name).
+   */
+  commitTap(rec: NewRecord, tapOn: 'open' | 'close' | 'keep', eventId: string = randomUUID()): StoredRecord {
+    return this.#commit.immediate(rec, tapOn, eventId);
   }
 
-  #write(rec: NewRecord, tapOn: 'open' | 'close' | 'keep'): StoredRecord {
+  /**
+   * Stores records held in memory, in the order given, in one durable transaction: each gets the
+   * next seq, exactly as if it had been committed at its tap.
+   */
+  commitHeld(writes: readonly HeldWrite[]): StoredRecord[] {
+    return this.#commitHeld.immediate(writes);
+  }
+
+  /**
+   * Sets the open tap-on of each card as given (null: none), in one transaction: the ride state
+   * decided while records were held, including that of records lost past the memory bound.
+   */
+  setOpenTapOns(rides: ReadonlyArray<[string, OpenTapOn | null]>): void {
+    this.#setRides.immediate(rides);
+  }
+
+  #write(rec: NewRecord, tapOn: 'open' | 'close' | 'keep', eventId: string): StoredRecord {
     const seq = (this.#meta.getInt(this.#seqKey) ?? 0) + 1;
     this.#meta.set(this.#seqKey, seq);
     const idm = rec.idm.toLowerCase();
     const stored: StoredRecord = {
       ...rec,
       idm,
-      event_id: randomUUID(),
+      event_id: eventId,
       seq,
       vehicle_id: this.#vehicleId,
       uploaded: false,

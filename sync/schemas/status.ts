@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { STORAGE_STATES } from '../../device/daemon/storage-state.js';
 import { Count, IsoTime, ListVersion, VehicleId } from './common.js';
 
 /**
@@ -25,6 +26,9 @@ const Online = z
     software_version: z.string().min(1).max(64).optional(),
     /** Rejected sync messages by code since start (`sync.rejected`). */
     rejected: z.record(z.string().max(32), Count).optional(),
+    /** Set only when records cannot be written on the bus (issue 12): why, and how many are held in memory. */
+    records_storage: z.enum(STORAGE_STATES).optional(),
+    records_in_memory: Count.optional(),
   })
   .strict();
 

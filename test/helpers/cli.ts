@@ -12,12 +12,21 @@ export interface CliResult {
   stderr: string;
 }
 
+/**
+ * The command line that runs `teiki args`; `prefix` runs it under another command, e.g.
+ * `nsenter -t PID -m --` to run it in a private mount namespace.
+ */
+function teikiCommand(args: readonly string[], prefix: readonly string[] = []): [string, string[]] {
+  const [first, ...rest] = [...prefix, process.execPath, TEIKI, ...args];
+  return [first as string, rest];
+}
+
 export function runTeiki(
   args: readonly string[],
-  opts: { cwd?: string; input?: string; timeoutMs?: number; env?: NodeJS.ProcessEnv } = {},
+  opts: { cwd?: string; input?: string; timeoutMs?: number; env?: NodeJS.ProcessEnv; prefix?: readonly string[] } = {},
 ): Promise<CliResult> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [TEIKI, ...args], {
+    const child = spawn(...teikiCommand(args, opts.prefix), {
       cwd: opts.cwd ?? ROOT,
       ...(opts.env ? { env: opts.env } : {}),
     });
@@ -50,8 +59,11 @@ export class TeikiProcess {
   }> = [];
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 
-  constructor(args: readonly string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}) {
-    this.child = spawn(process.execPath, [TEIKI, ...args], {
+  constructor(
+    args: readonly string[],
+    opts: { cwd?: string; env?: NodeJS.ProcessEnv; prefix?: readonly string[] } = {},
+  ) {
+    this.child = spawn(...teikiCommand(args, opts.prefix), {
       cwd: opts.cwd ?? ROOT,
       ...(opts.env ? { env: { ...process.env, ...opts.env } } : {}),
     });

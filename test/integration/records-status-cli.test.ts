@@ -36,7 +36,8 @@ describe('teiki status sync fields', () => {
       last_ack_at: null,
       updated_at: null,
     });
-    expect(before.records).toEqual({ pending: 42 });
+    // No daemon runs and the data directory is writable (issue 12: storage state and held records).
+    expect(before.records).toEqual({ pending: 42, storage: 'ok', pending_in_memory: 0, lost: 0 });
 
     // This test process plays the daemon: alive, connected.
     writeSyncState(dataDir, {

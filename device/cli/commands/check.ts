@@ -2,9 +2,10 @@ import { type Command, Option } from 'commander';
 import { loadConfig } from '../../config/load.js';
 import { isListStale } from '../../daemon/status-line.js';
 import { evaluateTap } from '../../pipeline/evaluate.js';
+import { timestampProblem } from '../../rules/dates.js';
 import { CliError } from '../errors.js';
 import { validatorConfigOption } from '../options.js';
-import { openList, openRecords } from '../stores.js';
+import { openList, openRecordsIfAny } from '../stores.js';
 
 interface CheckOpts {
   config: string;
@@ -33,12 +34,15 @@ export function registerCheck(program: Command): void {
         throw new CliError(`idm: must be 16 hex characters, got "${idmArg}"`);
       if ((opts.route === undefined) !== (opts.stop === undefined))
         throw new CliError('--route and --stop go together');
+      // The one timestamp check (rules/dates.ts): 2026-02-30 is refused, not read as 2 March.
+      const problem = opts.at === undefined ? null : timestampProblem(opts.at);
+      if (problem) throw new CliError(`--at: "${opts.at}" ${problem}`);
       const now = opts.at === undefined ? Date.now() : Date.parse(opts.at);
-      if (Number.isNaN(now)) throw new CliError(`--at: not an ISO 8601 time: "${opts.at}"`);
       const config = loadConfig(opts.config);
       const idm = idmArg.toLowerCase();
       const list = openList(config);
-      const records = openRecords(config);
+      // Only reads: no records file is created, so a read-only data directory is fine (issue 12).
+      const records = openRecordsIfAny(config);
       try {
         const stop =
           opts.route !== undefined && opts.stop !== undefined
@@ -55,7 +59,7 @@ export function registerCheck(program: Command): void {
           opts.reader,
           now,
           stop,
-          records.openTapOn(idm),
+          records?.openTapOn(idm) ?? null,
           isListStale(list.info(), now),
         );
         const out = {
@@ -72,7 +76,7 @@ export function registerCheck(program: Command): void {
         };
         process.stdout.write(`${JSON.stringify(out)}\n`);
       } finally {
-        records.close();
+        records?.close();
         list.close();
       }
     });

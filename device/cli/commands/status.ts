@@ -1,10 +1,12 @@
 import type { Command } from 'commander';
 import { isProcessAlive, readSyncState } from '../../../sync/bus/status-state.js';
 import { loadConfig } from '../../config/load.js';
+import { readRecordsState } from '../../daemon/records-state-file.js';
+import { probeDataDir } from '../../daemon/storage-state.js';
 import { passListJson, printJson } from '../json.js';
 import { jsonOption, validatorConfigOption } from '../options.js';
 import { plural } from '../plural.js';
-import { openList, openRecords } from '../stores.js';
+import { openList, openRecordsIfAny } from '../stores.js';
 
 export function registerStatus(program: Command, opts: { version: string }): void {
   program
@@ -15,7 +17,7 @@ export function registerStatus(program: Command, opts: { version: string }): voi
     .action((flags: { config: string; json?: boolean }) => {
       const config = loadConfig(flags.config);
       const list = openList(config, { create: true });
-      const records = openRecords(config);
+      const records = openRecordsIfAny(config);
       try {
         const info = list.info();
         const net = list.network.info();
@@ -43,7 +45,7 @@ export function registerStatus(program: Command, opts: { version: string }): voi
             /** When the daemon last wrote its sync state (null: never ran with sync). */
             updated_at: state?.updated_at ?? null,
           },
-          records: { pending: records.pendingCount() },
+          records: { pending: records?.pendingCount() ?? 0, ...recordsStorage(config.data_dir) },
         };
         if (flags.json) printJson(status);
         else {
@@ -59,13 +61,25 @@ export function registerStatus(program: Command, opts: { version: string }): voi
             `pass list    ${list}`,
             `network      ${net.version ?? 'none'}${net.version ? `, ${plural(net.routes, 'route')}, ${plural(net.stops, 'stop')}` : ''}`,
             `sync         ${!s.configured ? 'not configured' : s.connected ? 'connected' : 'not connected'}${s.last_applied_at ? `, last list applied ${s.last_applied_at}` : ''}${rejected > 0 ? `, ${plural(rejected, 'message')} refused` : ''}`,
-            `records      ${status.records.pending} pending upload${s.last_ack_at ? `, last ack ${s.last_ack_at}` : ''}`,
+            `records      ${status.records.pending} pending upload${s.last_ack_at ? `, last ack ${s.last_ack_at}` : ''}${status.records.storage === 'ok' ? '' : `; storage ${status.records.storage}`}${status.records.pending_in_memory > 0 ? `, ${status.records.pending_in_memory} held in memory` : ''}${status.records.lost > 0 ? `, ${status.records.lost} lost` : ''}`,
           ];
           process.stdout.write(`${lines.join('\n')}\n`);
         }
       } finally {
-        records.close();
+        records?.close();
         list.close();
       }
     });
+}
+
+/**
+ * Whether records can be written (issue 12): the running daemon's word (records-state-file.ts),
+ * or, with no daemon running, what the data directory's filesystem says.
+ */
+function recordsStorage(dataDir: string) {
+  const daemon = readRecordsState(dataDir);
+  if (daemon && isProcessAlive(daemon.pid)) {
+    return { storage: daemon.storage, pending_in_memory: daemon.pending_in_memory, lost: daemon.lost };
+  }
+  return { storage: probeDataDir(dataDir) ?? 'ok', pending_in_memory: 0, lost: 0 };
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { statusLine } from '../../../device/daemon/status-line.js';
+import type { StorageState } from '../../../device/daemon/storage-state.js';
 import { ALARM_JA } from '../../../device/display/messages-ja.js';
 import type { ListInfo } from '../../../device/store/types.js';
 
@@ -15,13 +16,25 @@ const list = (over: Partial<ListInfo> = {}): ListInfo => ({
   source: 'sync',
   ...over,
 });
-const line = (l: ListInfo, over: { recordFailing?: boolean; now?: number } = {}) =>
+const line = (
+  l: ListInfo,
+  over: {
+    recordFailing?: boolean;
+    now?: number;
+    storage?: StorageState;
+    recordsOverflowing?: boolean;
+    storageLow?: boolean;
+  } = {},
+) =>
   statusLine({
     list: l,
     now: over.now ?? NOW,
     link: 'online',
     readers: [{ reader: 'boarding', name: 'ACS ACR1252', state: 'connected' }],
     recordFailing: over.recordFailing ?? false,
+    ...(over.storage ? { storage: over.storage } : {}),
+    ...(over.recordsOverflowing ? { recordsOverflowing: true } : {}),
+    ...(over.storageLow ? { storageLow: true } : {}),
   });
 
 describe('the driver status line', () => {
@@ -50,5 +63,17 @@ describe('the driver status line', () => {
 
   it('raises the storage alarm while records cannot be written', () => {
     expect(line(list(), { recordFailing: true }).alarms).toEqual([ALARM_JA.recordFailed]);
+  });
+
+  it('names why records are held in memory, and that they are being lost once the memory is full', () => {
+    expect(ALARM_JA.readOnly).toBe('記録エラー 書込不可');
+    expect(line(list(), { storage: 'read_only' }).alarms).toEqual([ALARM_JA.readOnly]);
+    expect(line(list(), { storage: 'full' }).alarms).toEqual([ALARM_JA.diskFull]);
+    expect(line(list(), { storage: 'unavailable' }).alarms).toEqual([ALARM_JA.recordFailed]);
+    expect(line(list(), { storageLow: true }).alarms).toEqual([ALARM_JA.diskFull]);
+    // One storage alarm, the worst: records being lost outranks why.
+    expect(line(list(), { storage: 'read_only', recordsOverflowing: true, storageLow: true }).alarms).toEqual(
+      [ALARM_JA.recordsOverflow],
+    );
   });
 });

@@ -6,6 +6,7 @@ import { FakeClock } from '../../../simulator/fakes/fake-clock.js';
 import { statusFacts } from '../../../sync/bus/status-facts.js';
 import { type StatusFacts, StatusPublisher } from '../../../sync/bus/status-publisher.js';
 import { parseStatus } from '../../../sync/messages.js';
+import { StatusSchema } from '../../../sync/schemas/status.js';
 import { topics } from '../../../sync/topics.js';
 import { FakeMqtt, settle } from './record-fake-mqtt.js';
 
@@ -139,5 +140,30 @@ describe('statusFacts', () => {
       rejected: { gap: 2 },
     });
     expect(statusFacts({ list, records })).not.toHaveProperty('rejected');
+  });
+
+  it('says when records cannot be written on the bus, and how many are held in memory (issue 12)', () => {
+    const list = ListStore.open(':memory:');
+    cleanups.push(() => list.close());
+    const records = {
+      pendingCount: () => 3,
+      status: () => ({ storage: 'read_only' as const, pendingInMemory: 7 }),
+    };
+    const facts = statusFacts({ list, records });
+    expect(facts).toMatchObject({ pending_records: 3, records_storage: 'read_only', records_in_memory: 7 });
+    expect(
+      StatusSchema.parse({
+        type: 'status',
+        vehicle: 'bus-101',
+        state: 'online',
+        at: new Date(0).toISOString(),
+        ...facts,
+      }),
+    ).toMatchObject({ records_storage: 'read_only' });
+    const fine = statusFacts({
+      list,
+      records: { ...records, status: () => ({ storage: 'ok' as const, pendingInMemory: 0 }) },
+    });
+    expect(fine).not.toHaveProperty('records_storage');
   });
 });
