@@ -5,7 +5,7 @@
  *
  * The reserve (device/store/disk-reserve.ts) is given up the moment records meet a full disk, so
  * they are written into its room rather than held in memory, and laid down again as soon as
- * there is room; the driver sees 記録エラー（空き容量なし） while it is gone.
+ * there is room; the driver sees 記録エラー 空き容量なし while it is gone.
  */
 import type { Clock } from '../../hardware/ports/clock.js';
 import type { Logger } from '../log/logger.js';

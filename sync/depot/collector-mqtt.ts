@@ -9,7 +9,6 @@ import type { Logger } from '../../device/log/logger.js';
 import { keepReconnecting, logClientErrors, readTlsFiles, type TlsFiles } from '../bus/connect.js';
 import { describeConnectError, type TlsSettingNames } from '../tls-hint.js';
 
-
 export interface DepotMqttOptions extends TlsFiles {
   readonly url: string;
   readonly clientId: string;
@@ -87,7 +86,9 @@ export function connectDepot(
     // mqtt.js throws here when the key is not the certificate's, or a file is not PEM.
     client = connect(opts.url, options);
   } catch (err) {
-    throw new DepotConnectError(`cannot connect to ${opts.url}: ${describeConnectError(err, hintNames(opts.tlsNames))}`);
+    throw new DepotConnectError(
+      `cannot connect to ${opts.url}: ${describeConnectError(err, hintNames(opts.tlsNames))}`,
+    );
   }
   return new Promise((resolve, reject) => {
     let lastError: Error | null = null;

@@ -43,7 +43,9 @@ export function connectDepot(o: DepotConnectOptions): Promise<MqttClient> {
     // mqtt.js throws here when the key is not the certificate's, or a file is not PEM.
     client = connect(o.url, options);
   } catch (err) {
-    throw new DepotConnectError(`cannot connect to ${o.url}: ${describeConnectError(err, hintNames(o.tlsNames))}`);
+    throw new DepotConnectError(
+      `cannot connect to ${o.url}: ${describeConnectError(err, hintNames(o.tlsNames))}`,
+    );
   }
   const errors: Error[] = [];
   // Always listened to: an 'error' with no listener would crash the process.

@@ -23,7 +23,13 @@ function teikiCommand(args: readonly string[], prefix: readonly string[] = []): 
 
 export function runTeiki(
   args: readonly string[],
-  opts: { cwd?: string; input?: string; timeoutMs?: number; env?: NodeJS.ProcessEnv; prefix?: readonly string[] } = {},
+  opts: {
+    cwd?: string;
+    input?: string;
+    timeoutMs?: number;
+    env?: NodeJS.ProcessEnv;
+    prefix?: readonly string[];
+  } = {},
 ): Promise<CliResult> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(...teikiCommand(args, opts.prefix), {
