@@ -99,6 +99,17 @@ export function tlsHint(err: unknown, names: TlsSettingNames): string | null {
   return null;
 }
 
+/** Failures that may pass by themselves (nothing listens yet, a name not resolved, a reset). */
+const TRANSIENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNRESET']);
+
+/**
+ * Whether a failed connection is a setting to fix (a TLS file, the CA, the scheme) rather than a
+ * broker that may answer next time: the command line says exit 2 for the one and 1 for the other.
+ */
+export function isSettingsProblem(err: unknown): boolean {
+  return !TRANSIENT.has(codeOf(err)) && tlsHint(err, BUS_TLS_SETTINGS) !== null;
+}
+
 /**
  * One line for a failed connection: the error's own words and the hint. OpenSSL errors carry a
  * multi-line dump with source file names; their `reason` ("tlsv13 alert certificate required")

@@ -140,12 +140,3 @@ class BarProgress implements Progress {
     this.#stage = null;
   }
 }
-
-/**
- * The rows of a one-stage row import (`passes import`): the former interface, kept so callers
- * move to `createProgress` at their pace.
- */
-export function progressLine(what: string): { update: (done: number) => void; done: () => void } {
-  const progress = createProgress();
-  return { update: (done) => progress.update(`${what}: rows read`, done), done: () => progress.end() };
-}

@@ -97,7 +97,11 @@ export class DemoBus {
         signal: hw.display,
         stopSource: hw.stopSource,
         clock: this.o.clock,
-        sync: createBusSync(c, this.#logger, this.o.clock, { stateFile: false }),
+        sync: createBusSync(c, this.#logger, this.o.clock, {
+          stateFile: false,
+          // The script's clock jumps between scenes: that is the morning passing, not a clock step.
+          monotonic: () => this.o.clock.now(),
+        }),
       },
       this.#logger,
     );

@@ -30,6 +30,11 @@ export interface BusSyncDeps {
   readonly softwareVersion?: string;
   /** Write sync-state.json for `teiki status` (default true; the demo's in-process buses skip it). */
   readonly stateFile?: boolean;
+  /**
+   * Monotonic milliseconds, against which wall-clock steps are seen (performance.now by default).
+   * The demo runs on a scripted clock whose jumps are its story, not a step: it passes that clock.
+   */
+  readonly monotonic?: () => number;
 }
 
 /** The SyncFactory for `teiki run` when `mqtt.url` is set. */
@@ -152,6 +157,7 @@ class BusSync implements SyncLink {
       // The scheduler logged the step and re-planned its jobs; the status line judges the clock
       // against the list in force now rather than at its next refresh (時計異常 at once).
       onClockStep: () => ctx.onListChanged(),
+      ...(this.#deps.monotonic ? { monotonic: this.#deps.monotonic } : {}),
     });
   }
 

@@ -7,7 +7,7 @@
 import { connect, type IClientOptions, type MqttClient } from 'mqtt';
 import type { Logger } from '../../device/log/logger.js';
 import { keepReconnecting, logClientErrors, readTlsFiles, type TlsFiles } from '../bus/connect.js';
-import { describeConnectError, type TlsSettingNames } from '../tls-hint.js';
+import { describeConnectError, isSettingsProblem, type TlsSettingNames } from '../tls-hint.js';
 
 export interface DepotMqttOptions extends TlsFiles {
   readonly url: string;
@@ -31,6 +31,12 @@ export function hintNames(names: Record<keyof TlsFiles, string> | undefined): Tl
 /** The broker could not be reached or refused us: worth one line, and a retry (exit 1). */
 export class DepotConnectError extends Error {
   override readonly name = 'DepotConnectError';
+  /** A setting is wrong (a TLS file, the CA, the scheme): exit 2, where a broker away is exit 1. */
+  readonly settings: boolean;
+  constructor(message: string, cause?: unknown) {
+    super(message);
+    this.settings = cause !== undefined && isSettingsProblem(cause);
+  }
 }
 
 /** A broker URL or TLS file that cannot be used: the person's to fix (exit 2). */
@@ -88,6 +94,7 @@ export function connectDepot(
   } catch (err) {
     throw new DepotConnectError(
       `cannot connect to ${opts.url}: ${describeConnectError(err, hintNames(opts.tlsNames))}`,
+      err,
     );
   }
   return new Promise((resolve, reject) => {
@@ -102,7 +109,7 @@ export function connectDepot(
       const why = lastError
         ? describeConnectError(lastError, hintNames(opts.tlsNames))
         : 'connection closed before the broker answered';
-      reject(new DepotConnectError(`cannot connect to ${opts.url}: ${why}`));
+      reject(new DepotConnectError(`cannot connect to ${opts.url}: ${why}`, lastError ?? undefined));
     };
     const onConnect = () => {
       cleanup();

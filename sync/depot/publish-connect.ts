@@ -8,11 +8,9 @@
 import { connect, type IClientOptions, type MqttClient } from 'mqtt';
 import { readTlsFiles, type TlsFiles } from '../bus/connect.js';
 import { describeConnectError } from '../tls-hint.js';
-import { hintNames, TLS_FLAGS } from './collector-mqtt.js';
+import { DepotConnectError, hintNames, TLS_FLAGS } from './collector-mqtt.js';
 
-export class DepotConnectError extends Error {
-  override readonly name = 'DepotConnectError';
-}
+export { DepotConnectError };
 
 export interface DepotConnectOptions {
   readonly url: string;
@@ -45,6 +43,7 @@ export function connectDepot(o: DepotConnectOptions): Promise<MqttClient> {
   } catch (err) {
     throw new DepotConnectError(
       `cannot connect to ${o.url}: ${describeConnectError(err, hintNames(o.tlsNames))}`,
+      err,
     );
   }
   const errors: Error[] = [];
@@ -55,7 +54,7 @@ export function connectDepot(o: DepotConnectOptions): Promise<MqttClient> {
       client.removeListener('connect', onConnect);
       client.removeListener('close', onClose);
       client.end(true);
-      reject(new DepotConnectError(`cannot connect to ${o.url}: ${why}`));
+      reject(new DepotConnectError(`cannot connect to ${o.url}: ${why}`, errors[0]));
     };
     const onClose = () =>
       fail(

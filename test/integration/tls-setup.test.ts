@@ -21,6 +21,7 @@ import { initTls, type TlsSummary } from '../../sync/tls/tls-setup.js';
 import { topics } from '../../sync/topics.js';
 import { runTeiki, TEIKI, TeikiProcess } from '../helpers/cli.js';
 import { connectMqtt } from '../helpers/mosquitto.js';
+import { TEST_TRUST } from '../helpers/pinned-key.js';
 import { CONSOLE_CONFIG } from '../helpers/workdir.js';
 import {
   freePort,
@@ -163,6 +164,7 @@ describe('teiki depot tls init', () => {
     const config = ConfigSchema.parse({
       vehicle: { id: 'bus-101', operator: 'matsue-city' },
       mqtt: bus101!.mqtt,
+      trust: TEST_TRUST,
     });
     expect(config.mqtt.cert).toBe('/etc/teiki/tls/bus-101.crt');
   });
@@ -349,7 +351,7 @@ describe('a TLS mistake names the setting that fixes it', () => {
 
   it('depot fleet with the wrong CA, a certificate of another CA, or a key of another pair', async () => {
     const fleet = (ca: string, cert: string, key: string) =>
-      runTeiki(['depot', 'fleet', '--mqtt', url(), '--ca', ca, '--cert', cert, '--key', key]);
+      runTeiki(['depot', 'fleet', '--mqtt', url(), '--ca', ca, '--tls-cert', cert, '--tls-key', key]);
 
     const wrongCa = await fleet(other.ca.cert, tls.depot.cert, tls.depot.key);
     expect(wrongCa.code).toBe(2);
@@ -358,10 +360,10 @@ describe('a TLS mistake names the setting that fixes it', () => {
     );
     const foreign = await fleet(tls.ca.cert, other.depot.cert, other.depot.key);
     expect(foreign.code).toBe(2);
-    expect(foreign.stderr).toMatch(/unknown ca; the broker does not know the CA that issued --cert/);
+    expect(foreign.stderr).toMatch(/unknown ca; the broker does not know the CA that issued --tls-cert/);
     const mismatch = await fleet(tls.ca.cert, tls.depot.cert, tls.buses[0]!.key);
     expect(mismatch.code).toBe(2);
-    expect(mismatch.stderr).toMatch(/--key is not the private key of the certificate in --cert/);
+    expect(mismatch.stderr).toMatch(/--tls-key is not the private key of the certificate in --tls-cert/);
     for (const r of [wrongCa, foreign, mismatch])
       expect(r.stderr.split('\n').filter(Boolean)).toHaveLength(1);
   }, 60_000);

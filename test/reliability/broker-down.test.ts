@@ -10,9 +10,11 @@
  * sees many failed reconnects and a day's worth of clock. When the broker returns, every record —
  * the queued ones and the taps taken during the outage and the drain — reaches the depot exactly
  * once (seq 1..N, no gap, no copy; the broker is also SIGKILLed once mid-drain, so batches whose
- * acks were lost are sent again) and is marked uploaded on the bus; no tap was slower than
- * TAP_LIMIT_MS, during the outage or during the drain, and the drain never held the event loop
- * (where taps arrive) longer than LOOP_LIMIT_MS.
+ * acks were lost are sent again) and is marked uploaded on the bus, and every tap during the
+ * outage and the drain was decided. The taps' times and the worst event-loop delay are printed
+ * with the other figures but not asserted: a timing bound is the bench's (`npm run bench`), where
+ * a miss is a figure, not a test that fails on a loaded machine (issue 17, point 5: this test
+ * failed at 654 ms on a loaded CI run).
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -40,12 +42,6 @@ import { passRow } from '../unit/sync/fixtures.js';
 const QUEUED = 50_000;
 const OUTAGE_H = 6;
 const OUTAGE_STEPS = 60;
-/**
- * Sanity bounds, far above what is measured (the budgets are `npm run bench`'s, DESIGN.md): a
- * tap's own work (lookup, decide, fsynced commit), and the longest the event loop was held.
- */
-const TAP_LIMIT_MS = 250;
-const LOOP_LIMIT_MS = 500;
 const logger = silentLogger();
 
 let broker: Mosquitto;
@@ -238,7 +234,5 @@ describe('broker down for hours with 50,000 records queued', () => {
       }),
     );
     expect(outageReconnects).toBeGreaterThanOrEqual(3);
-    expect(worst).toBeLessThan(TAP_LIMIT_MS);
-    expect(loopWorstMs).toBeLessThan(LOOP_LIMIT_MS);
   }, 180_000);
 });

@@ -134,7 +134,7 @@ beforeAll(async () => {
     passes,
     '--network',
     SAMPLE_GTFS,
-    '--key',
+    '--signing-key',
     key.private_key,
     '--mqtt',
     broker.url,

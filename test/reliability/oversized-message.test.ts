@@ -69,7 +69,7 @@ async function publishList(name: string, rows: string[]): Promise<number> {
     file,
     '--network',
     SAMPLE_GTFS,
-    '--key',
+    '--signing-key',
     keyFile,
     '--state',
     join(w.dir, 'depot-state'),
@@ -77,9 +77,9 @@ async function publishList(name: string, rows: string[]): Promise<number> {
     broker.url,
     '--ca',
     broker.certs!.depot.ca,
-    '--cert',
+    '--tls-cert',
     broker.certs!.depot.cert,
-    '--client-key',
+    '--tls-key',
     broker.certs!.depot.key,
   ]);
   expect(r.code, r.stderr).toBe(0);

@@ -144,8 +144,9 @@ const tap = (p: TeikiProcess, idm: string, reader: 'boarding' | 'alighting') =>
   send(p, `tap ${idm} ${reader}`, 'tap');
 
 /** The console display's status lines (stderr), newest last. */
+/** The console display's status lines: the ones naming the depot link (通信 …). */
 function statusLines(p: TeikiProcess): string[] {
-  return p.stderr.split('\n').filter((l) => l.startsWith('状態 '));
+  return p.stderr.split('\n').filter((l) => l.includes('通信 '));
 }
 
 async function until(test: () => boolean | Promise<boolean>, ms: number, what: string): Promise<void> {

@@ -124,7 +124,7 @@ describe('a data directory that cannot be made or opened: exit 4, one line', { t
     [
       "under /proc (Node's recursive mkdir loops there)",
       () => '/proc/1/teiki-nope/data',
-      /ENOENT \(at \/proc\/1\/teiki-nope\)/,
+      /cannot create it \(ENOENT\)/,
     ],
   ])('%s', async (_what, dataDir, reason) => {
     w = makeWorkdir();
@@ -170,8 +170,9 @@ describe('a data directory that cannot be made or opened: exit 4, one line', { t
       child.on('error', reject);
       child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
     });
-    const lines = r.stderr.split('\n').filter(Boolean);
-    expect(lines).toHaveLength(6);
+    // The feed's stage lines come as it is read; the write into the read-only store then fails.
+    const lines = r.stderr.split('\n').filter((l) => l !== '' && !l.startsWith('teiki: network: '));
+    expect(lines, r.stderr).toHaveLength(6);
     for (let i = 0; i < 6; i += 2) {
       expect(lines[i]).toMatch(/^teiki: cannot (open|write) .*(list\.sqlite|local store)/);
       expect(lines[i + 1]).toBe('rc=4');

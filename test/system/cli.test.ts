@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { writeSyncState } from '../../sync/bus/status-state.js';
 import { ROOT, runTeiki } from '../helpers/cli.js';
+import { TEST_TRUST } from '../helpers/pinned-key.js';
 import { DESIGN_IDM, importSample, makeWorkdir, SAMPLE_GTFS, type Workdir } from '../helpers/workdir.js';
 
 let w: Workdir | undefined;
@@ -44,7 +45,7 @@ describe('teiki CLI', () => {
   });
 
   it('shows the software version, and counts in English with their plurals', async () => {
-    w = makeWorkdir({ mqtt: { url: 'mqtts://broker.invalid:8883' } });
+    w = makeWorkdir({ mqtt: { url: 'mqtts://broker.invalid:8883' }, trust: TEST_TRUST });
     await importSample(w);
     const version = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version as string;
     const json = JSON.parse((await runTeiki(['status', '--config', w.config, '--json'])).stdout);

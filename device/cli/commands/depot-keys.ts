@@ -10,13 +10,11 @@ export function registerDepotKeys(depot: Command): void {
   keys
     .command('generate')
     .description(
-      'make a new signing key pair: depot-<key_id>.key (private, mode 0600) and depot-<key_id>.pub.pem; ' +
+      'make a new signing key pair: depot-<key_id>.key (private, mode 0600) and depot-<key_id>.pub.pem ' +
+        '(the directory is created if missing; no file is ever overwritten); ' +
         'prints JSON with the paths and, as bus_config, the trust.depot_public_keys entry every bus needs',
     )
-    .requiredOption(
-      '--out <dir>',
-      'directory for the key files (created if missing; files are never overwritten)',
-    )
+    .requiredOption('--out <dir>', 'directory the files are written to')
     .action((opts: { out: string }) => {
       let files: ReturnType<typeof generateDepotKeys>;
       try {

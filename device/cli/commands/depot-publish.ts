@@ -48,10 +48,17 @@ export function registerDepotPublish(depot: Command): void {
       ),
     )
     .option('--full', 'send a full snapshot with this version, whatever the schedule')
-    .option('--force', 'publish even if most active passes would disappear (the sanity guard)')
+    .option(
+      '--force',
+      'go ahead even if more than --max-drop of the active passes would disappear (the drop guard)',
+    )
     .option('--expires-in <days>', 'days the list stays in force on the buses', '3')
     .option('--snapshot-every <n>', 'send a snapshot with every n-th delta', '50')
-    .option('--max-drop <share>', 'largest share of active passes a publish may drop without --force', '0.5')
+    .option(
+      '--max-drop <share>',
+      'largest share of the active passes that may disappear without --force',
+      '0.5',
+    )
     .option('--compression <kind>', `snapshot compression: ${COMPRESSIONS.join(' or ')}`, 'gzip')
     .addHelpText(
       'after',
@@ -75,10 +82,10 @@ export function registerDepotPublish(depot: Command): void {
         clientId: o.clientId,
       });
     } catch (err) {
-      // A broker that cannot be reached may answer next time (1); a TLS file that cannot be read
-      // is the person's to fix (2). The latter is thrown before any connection is tried.
+      // A broker that cannot be reached may answer next time (1); a TLS file or CA that is wrong
+      // is the person's to fix (2).
       throw err instanceof DepotConnectError
-        ? new CliError(err.message, EXIT.failure)
+        ? new CliError(err.message, err.settings ? EXIT.badInput : EXIT.failure)
         : new CliError((err as Error).message);
     }
     const progress = createProgress();

@@ -40,7 +40,8 @@ function asCliError(err: unknown): unknown {
   if (err instanceof CollectUsageError || err instanceof DepotSettingsError) {
     return new CliError(err.message, EXIT.badInput);
   }
-  if (err instanceof DepotConnectError) return new CliError(err.message, EXIT.failure);
+  if (err instanceof DepotConnectError)
+    return new CliError(err.message, err.settings ? EXIT.badInput : EXIT.failure);
   if (err instanceof CollectStoreError) return new CliError(err.message, EXIT.store);
   return err;
 }
@@ -74,7 +75,7 @@ export function registerDepotRecords(depot: Command): void {
         "even when the depot config names a broker (the collector service's session stays its own)",
     )
     .addOption(
-      new Option('--format <format>', 'export format (default: from the file name)').choices(EXPORT_FORMATS),
+      new Option('--format <format>', 'file format (default: from the file name)').choices(EXPORT_FORMATS),
     )
     .addHelpText(
       'after',

@@ -51,10 +51,10 @@ export function registerDepotTls(depot: Command): void {
   tls
     .command('init')
     .description(
-      'make (or complete) a TLS directory: the CA, the broker, depot and bus certificates, and the ' +
+      'make (or complete) a TLS directory (created mode 0700 if missing): the CA, the broker, depot and bus certificates, and the ' +
         'mosquitto.conf and ACL that go with them; prints a JSON summary',
     )
-    .requiredOption('--out <dir>', 'the TLS directory (created mode 0700 if missing)')
+    .requiredOption('--out <dir>', 'directory the files are written to')
     .option(
       '--broker-host <name>',
       'a DNS name or IP address the buses and the depot use for the broker (repeat for several; ' +
@@ -113,7 +113,7 @@ Example:
         '(install it on the broker and reload mosquitto: the broker grants a bus nothing until then)',
     )
     .argument('<vehicle...>', 'vehicle ids (each becomes a certificate CN)')
-    .requiredOption('--out <dir>', 'the TLS directory made by "teiki depot tls init"')
+    .requiredOption('--out <dir>', 'directory the files are written to')
     .addHelpText(
       'after',
       '\nExample:\n  teiki depot tls add-bus bus-103 --out /root/teiki-tls\n' +

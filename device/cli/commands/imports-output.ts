@@ -4,11 +4,7 @@ import type { OffNetworkCount } from '../../imports/pass-network-check.js';
 import type { PassImportResult } from '../../imports/passes-import.js';
 import type { ListInfo } from '../../store/types.js';
 import { CliError } from '../errors.js';
-
-/** `1 row`, `2 rows`, `1,000 passes`. */
-export function plural(n: number, one: string, many = `${one}s`): string {
-  return `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
-}
+import { plural } from '../plural.js';
 
 /** The JSON summary of a pass import (snake_case like every teiki JSON output). */
 export function passesSummary(r: PassImportResult, info: ListInfo): Record<string, unknown> {
@@ -75,20 +71,9 @@ export function warnOffNetwork(off: OffNetworkCount): void {
   );
 }
 
-/** Progress for a log: one line per stage, and one per 100,000 rows of a long read. */
-export function stageLine(what: string): { line: (text: string) => void; rows: (n: number) => void } {
-  const tty = process.stderr.isTTY === true;
-  let lastStep = 0;
-  return {
-    line: (text) => process.stderr.write(`teiki: ${what}: ${text}\n`),
-    rows: (n) => {
-      if (tty) return; // the terminal has the rewritten line
-      const step = Math.floor(n / 100_000);
-      if (step === 0 || step === lastStep) return;
-      lastStep = step;
-      process.stderr.write(`teiki: ${what}: ${n.toLocaleString('en-US')} rows…\n`);
-    },
-  };
+/** One line per finished stage with its counts (`teiki: network: 20 stops … read`), on a terminal too. */
+export function stageLine(what: string): { line: (text: string) => void } {
+  return { line: (text) => process.stderr.write(`teiki: ${what}: ${text}\n`) };
 }
 
 /** `--max-bytes`: whole bytes, or with K, M, G (KiB, MiB, GiB; `2G`, `512MiB`). */

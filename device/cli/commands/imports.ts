@@ -5,7 +5,8 @@
  * `teiki: file:line: field: …` with exit 2; a data directory that cannot be created or opened
  * exits 4 with one line.
  */
-import type { Command } from 'commander';
+import { statSync } from 'node:fs';
+import { type Command, Option } from 'commander';
 import { loadConfig } from '../../config/load.js';
 import type { Config } from '../../config/schema.js';
 import { ListDropRefusedError } from '../../imports/list-drop-guard.js';
@@ -15,14 +16,15 @@ import type { SalesFileFormat } from '../../imports/sales-export.js';
 import type { InputSource } from '../../imports/text-source.js';
 import type { ListStore } from '../../store/list-store.js';
 import { CliError, EXIT } from '../errors.js';
-import { progressLine } from '../progress.js';
+import { estimateRows } from '../line-estimate.js';
+import { plural } from '../plural.js';
+import { createProgress } from '../progress.js';
 import { ensureDataDir, openList } from '../stores.js';
 import {
   networkSummary,
   parseMaxBytes,
   parseMaxDrop,
   passesSummary,
-  plural,
   stageLine,
   warnOffNetwork,
 } from './imports-output.js';
@@ -40,9 +42,22 @@ export function registerImports(program: Command): void {
     )
     .argument('<file>', 'sales export: .csv (header row), .jsonl/.ndjson or .json; "-" reads stdin')
     .requiredOption('--config <file>', 'validator config JSON (required)')
-    .option('--format <format>', 'csv, jsonl or json (default: from the extension, else the content)')
-    .option('--force', 'import even if most active passes in force would disappear (the drop guard)')
-    .option('--max-drop <share>', 'largest share of active passes an import may drop without --force', '0.5')
+    .addOption(
+      new Option('--format <format>', 'file format (default: from the file name, else the content)').choices([
+        'csv',
+        'jsonl',
+        'json',
+      ]),
+    )
+    .option(
+      '--force',
+      'go ahead even if more than --max-drop of the active passes would disappear (the drop guard)',
+    )
+    .option(
+      '--max-drop <share>',
+      'largest share of the active passes that may disappear without --force',
+      '0.5',
+    )
     .option('--max-bytes <size>', MAX_BYTES_HELP, '1G')
     .action(async (file: string, raw: Record<string, unknown>) => {
       const opts = raw as {
@@ -58,20 +73,23 @@ export function registerImports(program: Command): void {
       const config = loadConfig(opts.config);
       const source: InputSource = file === '-' ? { name: 'stdin', stream: process.stdin } : file;
       const list = openForImport(config);
-      const progress = progressLine('passes');
+      const progress = createProgress();
       const stages = stageLine('passes');
+      // A bar's total on a terminal, from a regular file only: a pipe can be read but once.
+      const total =
+        progress.tty && file !== '-' && isRegularFile(file) ? await estimateRows(file) : undefined;
       try {
         const result = await importPassesFile(list, source, {
           format,
           force: opts.force === true,
           dropGuard: { maxDropRatio },
           input: { maxBytes, maxBytesHint: '--max-bytes' },
-          onProgress: (n) => {
-            progress.update(n);
-            stages.rows(n);
-          },
+          // Off a terminal the stage lines below carry the counts; a bar is for a person watching.
+          ...(progress.tty
+            ? { onProgress: (n: number) => progress.update('passes: rows read', n, total) }
+            : {}),
           onRead: (read) => {
-            progress.done();
+            progress.end();
             stages.line(
               `${plural(read.rows, 'row')} read (${read.format}, ${read.encoding}), ` +
                 `${read.networkChecked ? 'checked against the network in force' : 'no network to check against'}`,
@@ -90,7 +108,7 @@ export function registerImports(program: Command): void {
         );
         process.stdout.write(`${JSON.stringify(passesSummary(result, info))}\n`);
       } finally {
-        progress.done();
+        progress.stop();
         list.close();
       }
     });
@@ -123,6 +141,14 @@ export function registerImports(program: Command): void {
         list.close();
       }
     });
+}
+
+function isRegularFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
 }
 
 function parseFormat(v: string | undefined): SalesFileFormat | undefined {

@@ -55,5 +55,7 @@ export function statusOf(r: StatusRow): StatusLine {
     readers: r.readers.map((x) => ({ ...x, name: 'reader' })),
     recordFailing: r.recordFailing,
     storageLow: r.storageLow,
+    ...(r.storage ? { storage: r.storage } : {}),
+    ...(r.recordsOverflowing ? { recordsOverflowing: true } : {}),
   });
 }

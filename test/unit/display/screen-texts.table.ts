@@ -132,6 +132,10 @@ export interface StatusRow {
   readonly readers: ReadonlyArray<{ reader: ReaderRole; state: 'connected' | 'disconnected' | 'error' }>;
   readonly recordFailing: boolean;
   readonly storageLow: boolean;
+  /** Whether records can be written (issue 12: a read-only mount holds them in memory). */
+  readonly storage?: 'ok' | 'read_only' | 'full' | 'unavailable';
+  /** The records held in memory reached their bound: new rides are not recorded. */
+  readonly recordsOverflowing?: boolean;
   /** The bus clock this many minutes before the list was applied (a clock set back). */
   readonly clockBackMinutes?: number;
   readonly lines: readonly string[];
@@ -233,6 +237,31 @@ export const STATUS_ROWS: readonly StatusRow[] = [
     recordFailing: false,
     storageLow: true,
     lines: ['リスト更新 30分前 第5版', '通信 オンライン', '乗車:正常', '! 記録エラー 空き容量なし'],
+  },
+  {
+    name: 'records storage read-only: rides held in memory',
+    version: 5,
+    ageMinutes: 30,
+    expiresInMinutes: null,
+    link: 'online',
+    readers: BOTH_OK,
+    recordFailing: false,
+    storageLow: false,
+    storage: 'read_only',
+    lines: ['リスト更新 30分前 第5版', '通信 オンライン', '乗車:正常 降車:正常', '! 記録エラー 書込不可'],
+  },
+  {
+    name: 'rides held in memory up to their bound',
+    version: 5,
+    ageMinutes: 30,
+    expiresInMinutes: null,
+    link: 'online',
+    readers: BOTH_OK,
+    recordFailing: false,
+    storageLow: false,
+    storage: 'read_only',
+    recordsOverflowing: true,
+    lines: ['リスト更新 30分前 第5版', '通信 オンライン', '乗車:正常 降車:正常', '! 記録エラー 一時保存満杯'],
   },
   {
     name: 'a clock set back before the list',
