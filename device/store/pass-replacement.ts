@@ -79,11 +79,7 @@ export class PassReplacement {
         this.#staged.create(this.#nextGeneration());
         this.#oldCount = this.#staged.countInForce();
         this.#current = db.prepare(`SELECT ${PASS_COLUMNS} FROM passes WHERE pass_id = ?`);
-      } else {
-        this.#staged.create(0);
-        // Touches the temp database only: no lock on, and no snapshot of, the list until commit.
-        db.exec('BEGIN');
-      }
+      } else this.#staged.create(0);
       const t = this.#staged.tables;
       this.#insert = db.prepare(
         `INSERT INTO ${t.staged} (${PASS_COLUMNS}, source_line) VALUES (${PASS_VALUES}, @source_line)
@@ -108,6 +104,7 @@ export class PassReplacement {
   add(pass: Pass, line: number | null = null): number | null {
     this.#assertOpen();
     if (this.#bulk) throw new Error('add() after addBulk() in one replacement');
+    this.#stage();
     const params = passParams(pass, line);
     if (this.#insert.run(params).changes === 0) return this.#lineOf.get(pass.pass_id)?.source_line ?? 0;
     const c = this.#counter;
@@ -143,6 +140,7 @@ export class PassReplacement {
     this.#assertOpen();
     if (!this.#bulk && this.#counter.total > 0) throw new Error('addBulk() after add() in one replacement');
     this.#bulk = true;
+    this.#stage();
     this.#bulkInsert ??= this.#db.prepare(
       `INSERT INTO ${this.#staged.tables.staged} (${PASS_COLUMNS}, source_line)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
@@ -181,6 +179,7 @@ export class PassReplacement {
   /** Stages a tombstone given as such (e.g. carried by a depot snapshot). */
   addCardChange(change: CardChange): void {
     this.#assertOpen();
+    this.#stage();
     this.#move.run(change.idm, null, change.pass_id, change.valid_until);
   }
 
@@ -190,7 +189,7 @@ export class PassReplacement {
     const db = this.#db;
     try {
       if (this.#staging === 'apart') {
-        db.exec('COMMIT'); // the staging transaction (temp database only)
+        if (db.inTransaction) db.exec('COMMIT'); // the staging transaction (temp database only)
         db.exec('BEGIN IMMEDIATE');
         this.#version = nextListVersion(this.#meta, this.#opts);
         this.#oldCount = this.#staged.countInForce();
@@ -268,6 +267,14 @@ export class PassReplacement {
     c.unchanged = cmp.matched - cmp.updated;
     c.added = c.total - cmp.matched;
     c.cardChanges += this.#staged.recordMoves();
+  }
+
+  /**
+   * Apart, rows go in through one transaction (one journal for all the inserts), which touches
+   * the temp database only: no lock on, and no snapshot of, the list until commit.
+   */
+  #stage(): void {
+    if (this.#staging === 'apart' && !this.#db.inTransaction) this.#db.exec('BEGIN');
   }
 
   #nextGeneration(): number {
