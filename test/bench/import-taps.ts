@@ -16,6 +16,9 @@
  *   line, so also the time a tap waited for the daemon's event loop;
  * - event_loop_delay_during_import_ms: the daemon's perf_hooks histogram (loop-probe.ts, preloaded
  *   with --import), its 1 ms sampling resolution subtracted, as for the snapshot apply;
+ * - record_commit_blocked_during_import_ms (and without): per tap, the time the daemon's main
+ *   thread was blocked in the durable record commit, neither running nor waiting for a CPU: the
+ *   fsync waiting for the disk (loop-probe.ts). Other processes' writes show here, load does not;
  * - daemon_waiting_for_cpu_during_import_ms: the daemon's main thread runnable but not running, summed over the
  *   windows (/proc/PID/task/PID/schedstat), and its GC pauses over 1 ms;
  * - tap_without_import_ms, event_loop_delay_without_import_ms: the window without an import;
@@ -45,6 +48,14 @@ import { type Dist, dist } from './stats.js';
 
 export type ImportCase = 'nightly' | 'whole';
 
+export interface Stalls {
+  count: number;
+  running_ms: number;
+  waiting_for_cpu_ms: number;
+  /** Neither running nor waiting for a CPU: blocked (the disk) or asleep. */
+  other_ms: number;
+}
+
 export interface ImportTapsResult {
   import_case: ImportCase;
   tap_during_import_ms: Dist;
@@ -52,6 +63,10 @@ export interface ImportTapsResult {
   event_loop_delay_during_import_ms: Dist;
   tap_without_import_ms: Dist;
   event_loop_delay_without_import_ms: Dist;
+  record_commit_blocked_during_import_ms: Dist;
+  record_commit_blocked_without_import_ms: Dist;
+  /** Gaps over 10 ms between ticks of a 1 ms timer in the daemon, split (loop-probe.ts). */
+  stalls_over_10ms_during_import: Stalls;
   daemon_waiting_for_cpu_during_import_ms: number;
   daemon_gc_over_1ms_during_import: number;
   import_s: number;
@@ -161,6 +176,9 @@ class Samples {
   readonly latency: number[] = [];
   readonly roundTrip: number[] = [];
   readonly slow: string[] = [];
+  readonly blocked: number[] = [];
+  readonly stalls: Stalls = { count: 0, running_ms: 0, waiting_for_cpu_ms: 0, other_ms: 0 };
+  readonly stallList: string[] = [];
   loopP50 = 0;
   loopP99 = 0;
   loopMax = 0;
@@ -186,6 +204,14 @@ class Samples {
     this.loopN += w.delay_ns.n;
     this.waitingNs += waited;
     this.gcs += w.gc_ms.length;
+    this.blocked.push(...w.commit_blocked_ms);
+    for (const g of w.stalls) {
+      this.stalls.count++;
+      this.stalls.running_ms += g.running;
+      this.stalls.waiting_for_cpu_ms += g.waiting;
+      this.stalls.other_ms += Math.max(0, g.ms - g.running - g.waiting);
+      this.stallList.push(`${g.ms}ms@${g.at}(r${g.running},w${g.waiting})`);
+    }
   }
 
   loop(): Dist {
@@ -254,6 +280,7 @@ export async function benchImportTaps(
       await t.stopTapping();
       const into = r < 0 ? quiet : during;
       const slowBefore = into.slow.length;
+      const stallsBefore = into.stallList.length;
       into.take(t, from, to, w, waited);
       if (r >= 0) {
         importMs += ended - from;
@@ -262,11 +289,15 @@ export async function benchImportTaps(
       log(
         `import-taps (${which}): ${r < 0 ? 'no import' : `import ${r + 1}/${runs}: ${round((ended - from) / 1000)} s`}, ` +
           `loop max ${round(loopMs(w.delay_ns.max))} ms, main thread waited ${round(waited / 1e6)} ms ` +
-          `for a CPU, GC > 1 ms: ${w.gc_ms.join(' ') || 'none'}, load ${round(loadBefore)} → ${round(loadavg()[0]!)}`,
+          `for a CPU, record commits blocked on the disk up to ${round(Math.max(0, ...w.commit_blocked_ms))} ms, ` +
+          `GC > 1 ms: ${w.gc_ms.join(' ') || 'none'}, load ${round(loadBefore)} → ${round(loadavg()[0]!)}`,
       );
       if (process.env.BENCH_STALLS) {
         log(
           `  ended at ${Math.round(ended - from)} ms; slow taps (latency/round trip@ms): ${into.slow.slice(slowBefore).join(' ')}`,
+        );
+        log(
+          `  daemon stalls over 10 ms (gap@ms, running, waiting for a CPU): ${into.stallList.slice(stallsBefore).join(' ')}`,
         );
       }
     }
@@ -284,6 +315,9 @@ export async function benchImportTaps(
     event_loop_delay_during_import_ms: during.loop(),
     tap_without_import_ms: dist(quiet.latency, 3),
     event_loop_delay_without_import_ms: quiet.loop(),
+    record_commit_blocked_during_import_ms: dist(during.blocked, 3),
+    record_commit_blocked_without_import_ms: dist(quiet.blocked, 3),
+    stalls_over_10ms_during_import: during.stalls,
     daemon_waiting_for_cpu_during_import_ms: round(during.waitingNs / 1e6, 1),
     daemon_gc_over_1ms_during_import: during.gcs,
     import_s: round(importMs / runs / 1000),
