@@ -10,20 +10,24 @@
  * Each import's window runs from its spawn to its exit plus TAIL_MS (the daemon's first reads of
  * the new list); before the first, a window of the same taps without an import, for the machine's
  * own noise. Reported, the runs merged:
- * - tap_during_import_ms: the daemon's own `latency_ms` of each tap (the pipeline from the card
- *   event to the durable record commit and the verdict shown);
+ * - tap_during_import_ms: each tap in the daemon but for its durable record commit (loop-probe.ts):
+ *   the decision, what tap_during_apply_ms times in the snapshot bench, plus showing the verdict;
+ * - tap_with_record_commit_during_import_ms: the daemon's own `latency_ms` of each tap, from the
+ *   card event to the record committed (synchronous=FULL) and the verdict shown;
  * - tap_round_trip_during_import_ms: from the bench writing the tap line to reading its `tap` log
  *   line, so also the time a tap waited for the daemon's event loop;
- * - event_loop_delay_during_import_ms: the daemon's perf_hooks histogram (loop-probe.ts, preloaded
- *   with --import), its 1 ms sampling resolution subtracted, as for the snapshot apply;
- * - record_commit_blocked_during_import_ms (and without): per tap, the time the daemon's main
- *   thread was blocked in the durable record commit, neither running nor waiting for a CPU: the
- *   fsync waiting for the disk (loop-probe.ts). Other processes' writes show here, load does not;
- * - daemon_waiting_for_cpu_during_import_ms: the daemon's main thread runnable but not running, summed over the
- *   windows (/proc/PID/task/PID/schedstat), and its GC pauses over 1 ms;
- * - tap_without_import_ms, event_loop_delay_without_import_ms: the window without an import;
+ * - event_loop_delay_during_import_ms: the daemon's perf_hooks histogram, its 1 ms sampling
+ *   resolution subtracted, as for the snapshot apply;
+ * - record_commit_blocked_during_import_ms: per tap, the time the daemon's main thread was blocked
+ *   in the record commit, neither running nor waiting for a CPU: the fsync waiting for the disk.
+ *   Other processes' writes show here, the machine's load does not;
+ * - stalls_over_10ms_during_import: every gap over 10 ms between ticks of a 1 ms timer in the
+ *   daemon, split into running, waiting for a CPU and neither;
+ * - daemon_waiting_for_cpu_during_import_ms: the daemon's main thread runnable but not running,
+ *   summed over the windows (/proc/PID/task/PID/schedstat), and its GC pauses over 1 ms;
+ * - tap_without_import_ms and the others `_without_import_`: the window without an import;
  * - import_s: the import process from spawn to exit (mean of the runs).
- * BENCH_STALLS=1 also logs every slow tap with its time in the window.
+ * BENCH_STALLS=1 also logs every slow tap and every stall with its time in the window.
  */
 import { spawn } from 'node:child_process';
 import {
@@ -59,9 +63,11 @@ export interface Stalls {
 export interface ImportTapsResult {
   import_case: ImportCase;
   tap_during_import_ms: Dist;
+  tap_with_record_commit_during_import_ms: Dist;
   tap_round_trip_during_import_ms: Dist;
   event_loop_delay_during_import_ms: Dist;
   tap_without_import_ms: Dist;
+  tap_with_record_commit_without_import_ms: Dist;
   event_loop_delay_without_import_ms: Dist;
   record_commit_blocked_during_import_ms: Dist;
   record_commit_blocked_without_import_ms: Dist;
@@ -174,6 +180,7 @@ class TappedDaemon {
 /** What the windows of one kind (with or without an import) gathered. */
 class Samples {
   readonly latency: number[] = [];
+  readonly decision: number[] = [];
   readonly roundTrip: number[] = [];
   readonly slow: string[] = [];
   readonly blocked: number[] = [];
@@ -205,6 +212,7 @@ class Samples {
     this.waitingNs += waited;
     this.gcs += w.gc_ms.length;
     this.blocked.push(...w.commit_blocked_ms);
+    this.decision.push(...w.decision_ms);
     for (const g of w.stalls) {
       this.stalls.count++;
       this.stalls.running_ms += g.running;
@@ -310,10 +318,12 @@ export async function benchImportTaps(
   }
   return {
     import_case: which,
-    tap_during_import_ms: dist(during.latency, 3),
+    tap_during_import_ms: dist(during.decision, 3),
+    tap_with_record_commit_during_import_ms: dist(during.latency, 3),
     tap_round_trip_during_import_ms: dist(during.roundTrip, 3),
     event_loop_delay_during_import_ms: during.loop(),
-    tap_without_import_ms: dist(quiet.latency, 3),
+    tap_without_import_ms: dist(quiet.decision, 3),
+    tap_with_record_commit_without_import_ms: dist(quiet.latency, 3),
     event_loop_delay_without_import_ms: quiet.loop(),
     record_commit_blocked_during_import_ms: dist(during.blocked, 3),
     record_commit_blocked_without_import_ms: dist(quiet.blocked, 3),

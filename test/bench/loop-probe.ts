@@ -5,10 +5,13 @@
  * TEIKI_BENCH_PROBE (written beside it, then renamed, so a reader never sees half of it):
  * - the perf_hooks event-loop delay histogram at 1 ms resolution;
  * - the main thread's GC pauses over 1 ms;
- * - for each tap's durable record commit (RecordStore.commitTap, wrapped here), the time the main
- *   thread was blocked in it: wall time minus running and waiting for a CPU (its schedstat), i.e.
- *   waiting for the disk (the fsync of synchronous=FULL). What a machine's load does to a tap
- *   shows as CPU waits; what another process's writes do shows here;
+ * - each tap (TapPipeline.tap, wrapped here) without its durable record commit (RecordStore.commitTap,
+ *   wrapped too): the decision, the span the snapshot bench times as tap_during_apply_ms, plus
+ *   showing the verdict;
+ * - for each record commit, the time the main thread was blocked in it: wall time minus running
+ *   and waiting for a CPU (its schedstat), i.e. waiting for the disk (the fsync of
+ *   synchronous=FULL). What a machine's load does to a tap shows as CPU waits; what another
+ *   process's writes do shows here;
  * - every gap over 10 ms between two ticks of a 1 ms timer, split by the main thread's schedstat
  *   into running, waiting for a CPU and neither (blocked), as the snapshot bench does for its own
  *   main thread (snapshot.ts): whether a stall was the daemon's work, the machine, or the disk.
@@ -16,6 +19,7 @@
  */
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { monitorEventLoopDelay, PerformanceObserver, performance } from 'node:perf_hooks';
+import { TapPipeline } from '../../device/pipeline/tap-pipeline.js';
 import { RecordStore } from '../../device/store/record-store.js';
 
 export interface ProbeWindow {
@@ -23,6 +27,8 @@ export interface ProbeWindow {
   delay_ns: { p50: number; p99: number; max: number; n: number };
   /** Main-thread GC pauses over 1 ms in the window: duration in ms. */
   gc_ms: number[];
+  /** Per tap in the window: ms in the pipeline but for the record commit. */
+  decision_ms: number[];
   /** Per record commit in the window: ms blocked (neither running nor waiting for a CPU). */
   commit_blocked_ms: number[];
   /** Gaps over 10 ms between ticks: ms since the window opened, gap, running, waiting for a CPU. */
@@ -45,6 +51,9 @@ if (out) {
   const delay = monitorEventLoopDelay({ resolution: 1 });
   let gcs: number[] = [];
   let blocked: number[] = [];
+  let decisions: number[] = [];
+  /** Wall ms of the record commits within the tap in progress. */
+  let committing = 0;
   let stalls: ProbeWindow['stalls'] = [];
   let open = false;
   let since = 0;
@@ -73,13 +82,28 @@ if (out) {
   const commitTap = RecordStore.prototype.commitTap;
   RecordStore.prototype.commitTap = function (this: RecordStore, ...args: Parameters<typeof commitTap>) {
     if (!open) return commitTap.apply(this, args);
+    // The probe's own reads count as the commit's, not the decision's.
+    const t0 = performance.now();
     const cpu = onCpuNs();
-    const t = performance.now();
+    const t1 = performance.now();
     try {
       return commitTap.apply(this, args);
     } finally {
-      const wall = performance.now() - t;
-      blocked.push(Math.max(0, Math.round((wall - (onCpuNs() - cpu) / 1e6) * 1000) / 1000));
+      const wall = performance.now() - t1;
+      const onCpu = (onCpuNs() - cpu) / 1e6;
+      committing += performance.now() - t0;
+      blocked.push(Math.max(0, Math.round((wall - onCpu) * 1000) / 1000));
+    }
+  };
+  const tap = TapPipeline.prototype.tap;
+  TapPipeline.prototype.tap = function (this: TapPipeline, ...args: Parameters<typeof tap>) {
+    if (!open) return tap.apply(this, args);
+    committing = 0;
+    const t = performance.now();
+    try {
+      return tap.apply(this, args);
+    } finally {
+      decisions.push(Math.round((performance.now() - t - committing) * 1000) / 1000);
     }
   };
   process.on('SIGUSR2', () => {
@@ -87,6 +111,7 @@ if (out) {
       open = true;
       gcs = [];
       blocked = [];
+      decisions = [];
       stalls = [];
       delay.reset();
       delay.enable();
@@ -106,6 +131,7 @@ if (out) {
         n: delay.count,
       },
       gc_ms: gcs,
+      decision_ms: decisions,
       commit_blocked_ms: blocked,
       stalls,
     };

@@ -60,9 +60,12 @@ const DISTRIBUTIONS = [
   'tap_during_apply_ms',
   'event_loop_delay_during_apply_ms',
   'tap_during_import_ms',
+  'tap_with_record_commit_during_import_ms',
   'tap_round_trip_during_import_ms',
   'event_loop_delay_during_import_ms',
+  'record_commit_blocked_during_import_ms',
   'tap_without_import_ms',
+  'tap_with_record_commit_without_import_ms',
   'event_loop_delay_without_import_ms',
   'start_to_ready_ms',
 ];
