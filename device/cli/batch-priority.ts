@@ -17,6 +17,11 @@ import { getPriority, setPriority } from 'node:os';
 /** The niceness of batch jobs: the list-sync worker's. */
 export const BATCH_NICE = 10;
 
+/** `teiki passes import …` and `teiki network import …`: whole-list writes, never urgent. */
+export function isBatchCommand(args: readonly string[]): boolean {
+  return (args[0] === 'passes' || args[0] === 'network') && args[1] === 'import';
+}
+
 /** Returns how many of this process's threads run at `nice` (or lower priority) now. */
 export function lowerProcessPriority(nice = BATCH_NICE): number {
   if (process.platform !== 'linux') return 0;

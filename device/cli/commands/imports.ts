@@ -2,7 +2,6 @@ import type { Command } from 'commander';
 import { loadConfig } from '../../config/load.js';
 import { importNetworkDir } from '../../imports/network-import.js';
 import { importPassesFile } from '../../imports/passes-import.js';
-import { lowerProcessPriority } from '../batch-priority.js';
 import { progressLine } from '../progress.js';
 import { openList } from '../stores.js';
 
@@ -16,8 +15,6 @@ export function registerImports(program: Command): void {
     .argument('<file>', 'sales export: .csv (header row), .jsonl/.ndjson or .json')
     .requiredOption('--config <file>', 'validator config JSON')
     .action(async (file: string, opts: { config: string }) => {
-      // A batch job beside the daemon's tap loop: below it in CPU priority (issue 12).
-      lowerProcessPriority();
       const config = loadConfig(opts.config);
       const list = openList(config, { create: true });
       const progress = progressLine('passes');
