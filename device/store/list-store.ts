@@ -125,8 +125,11 @@ export class ListStore {
   }
 
   /**
-   * Starts a full replacement (one transaction, held until commit or abort; other writes on this
-   * store are refused meanwhile). Feed it with add(), e.g. from readSalesExport.
+   * Starts a full replacement, all or nothing at commit (other writes on this store are refused
+   * meanwhile). Feed it with add(), e.g. from readSalesExport. A depot list (`source: 'sync'`: the
+   * list sync, which writes its nightly difference itself, and the depot) is staged in the list
+   * inside one write transaction; a local import is staged apart and written at commit as the
+   * difference or whole, whichever is smaller (pass-replacement.ts).
    */
   beginReplacement(opts: ListWriteOptions = {}): PassReplacement {
     this.#assertNotReplacing();
@@ -139,6 +142,7 @@ export class ListStore {
       () => {
         this.#replacing = null;
       },
+      opts.source === 'sync' ? 'in-list' : 'apart',
     );
     this.#replacing = r;
     return r;

@@ -1,34 +1,33 @@
 /**
  * A full replacement of the pass list, fed row by row (possibly across awaits, from a streaming
- * reader) inside ONE explicit transaction. Rows go to a staging table `passes_next`; the live
- * table is untouched until commit, which swaps the two by rename — so lookups on this same
- * connection keep seeing the old list while a million rows stream in, and a process killed at
- * any moment leaves the old list (the transaction never committed).
+ * reader), applied all or nothing at commit: a process killed at any moment leaves the old list.
+ * Two ways to stage the rows (ListStore.beginReplacement picks):
+ * - 'in-list' (the list sync's whole snapshots, the depot): inside ONE explicit transaction on the
+ *   list, into a table `passes_next` beside the live one, swapped in by rename at commit. Lookups
+ *   on this same connection keep seeing the old list while a million rows stream in.
+ * - 'apart' (local imports, issue 12): into the connection's temp database (a temp file SQLite
+ *   never syncs), holding no lock on the list and writing nothing to its file while the export is
+ *   read. At commit, in one short write transaction, the staged list is compared with the list in
+ *   force and written like the list sync writes a snapshot (sync/bus/list-store-target.ts): as the
+ *   difference when the bus already holds about that list (the nightly export: a few thousand
+ *   rows to write instead of the whole table, so the commit and the checkpoint after it are small
+ *   and the daemon's record commits do not queue behind a flush of the whole list), else whole,
+ *   staged into `passes_next` and swapped in as above.
  */
 import type Database from 'better-sqlite3';
 import type { CardChange, Pass } from '../domain/pass.js';
 import { ChangeCounter } from './change-counter.js';
-import { META, passesIdmIndexSql, passesTableSql } from './list-schema.js';
+import { META } from './list-schema.js';
 import { type ListWriteOptions, nextListVersion, stampList } from './list-version.js';
 import type { MetaTable } from './meta-table.js';
-import {
-  PASS_COLUMNS,
-  PASS_VALUES,
-  type PassParams,
-  type PassRow,
-  passParams,
-  rowToPass,
-  sameRow,
-} from './pass-row.js';
+import { PASS_COLUMNS, PASS_VALUES, type PassParams, type PassRow, passParams, sameRow } from './pass-row.js';
 import type { Db } from './sqlite.js';
+import { APART, IN_LIST, type StagedChanges, StagedList } from './staged-list.js';
 import type { PassChangeCounts } from './types.js';
 
-/** A staged replacement's differences from the list in force (PassReplacement.stagedChanges). */
-export interface StagedChanges {
-  readonly upserts: Pass[];
-  readonly removals: string[];
-  readonly cardChanges: CardChange[];
-}
+export type { StagedChanges } from './staged-list.js';
+
+export type Staging = 'in-list' | 'apart';
 
 export class PassReplacement {
   readonly #db: Db;
@@ -36,9 +35,11 @@ export class PassReplacement {
   readonly #opts: ListWriteOptions;
   readonly #now: () => number;
   readonly #onEnd: () => void;
-  readonly #version: number;
-  readonly #generation: number;
-  readonly #oldCount: number;
+  readonly #staging: Staging;
+  readonly #staged: StagedList;
+  /** 'in-list': fixed at the start, under the write lock; 'apart': at commit. */
+  #version = 0;
+  #oldCount = 0;
   readonly #counter = new ChangeCounter();
   #matched = 0;
   #active = 0;
@@ -49,38 +50,48 @@ export class PassReplacement {
   readonly #operatorsJson = new WeakMap<readonly string[], string>();
   readonly #insert: Database.Statement<[PassParams]>;
   readonly #lineOf: Database.Statement<[string], { source_line: number | null }>;
-  readonly #current: Database.Statement<[string], PassRow>;
+  readonly #current: Database.Statement<[string], PassRow> | null = null;
   readonly #move: Database.Statement<[string, string | null, string, string]>;
 
-  /** Use ListStore.beginReplacement(). Starts the transaction (waits for the write lock). */
-  constructor(db: Db, meta: MetaTable, opts: ListWriteOptions, now: () => number, onEnd: () => void) {
+  /**
+   * Use ListStore.beginReplacement(). 'in-list' starts the transaction (waits for the write lock);
+   * 'apart' takes no lock until commit.
+   */
+  constructor(
+    db: Db,
+    meta: MetaTable,
+    opts: ListWriteOptions,
+    now: () => number,
+    onEnd: () => void,
+    staging: Staging = 'in-list',
+  ) {
     this.#db = db;
     this.#meta = meta;
     this.#opts = opts;
     this.#now = now;
     this.#onEnd = onEnd;
-    db.exec('BEGIN IMMEDIATE');
+    this.#staging = staging;
+    this.#staged = new StagedList(db, staging === 'apart' ? APART : IN_LIST);
     try {
-      this.#version = nextListVersion(meta, opts);
-      this.#generation = (meta.getInt(META.passGeneration) ?? 0) + 1;
-      db.exec('DROP TABLE IF EXISTS passes_next; DROP TABLE IF EXISTS card_moves_next;');
-      db.exec(passesTableSql('passes_next', this.#generation));
-      // new_idm NULL: a tombstone given as such (a depot snapshot), not computed from a move.
-      db.exec(
-        'CREATE TABLE card_moves_next (old_idm TEXT NOT NULL, new_idm TEXT, pass_id TEXT NOT NULL, valid_until TEXT NOT NULL)',
-      );
-      this.#oldCount = (db.prepare('SELECT count(*) AS n FROM passes').get() as { n: number }).n;
+      if (staging === 'in-list') {
+        db.exec('BEGIN IMMEDIATE');
+        this.#version = nextListVersion(meta, opts);
+        this.#staged.create(this.#nextGeneration());
+        this.#oldCount = this.#staged.countInForce();
+        this.#current = db.prepare(`SELECT ${PASS_COLUMNS} FROM passes WHERE pass_id = ?`);
+      } else this.#staged.create(0);
+      const t = this.#staged.tables;
       this.#insert = db.prepare(
-        `INSERT INTO passes_next (${PASS_COLUMNS}, source_line) VALUES (${PASS_VALUES}, @source_line)
+        `INSERT INTO ${t.staged} (${PASS_COLUMNS}, source_line) VALUES (${PASS_VALUES}, @source_line)
          ON CONFLICT DO NOTHING`,
       );
-      this.#lineOf = db.prepare('SELECT source_line FROM passes_next WHERE pass_id = ?');
-      this.#current = db.prepare(`SELECT ${PASS_COLUMNS} FROM passes WHERE pass_id = ?`);
+      this.#lineOf = db.prepare(`SELECT source_line FROM ${t.staged} WHERE pass_id = ?`);
       this.#move = db.prepare(
-        'INSERT INTO card_moves_next (old_idm, new_idm, pass_id, valid_until) VALUES (?, ?, ?, ?)',
+        `INSERT INTO ${t.moves} (old_idm, new_idm, pass_id, valid_until) VALUES (?, ?, ?, ?)`,
       );
     } catch (err) {
       if (db.inTransaction) db.exec('ROLLBACK');
+      this.#staged.drop();
       onEnd();
       throw err;
     }
@@ -93,13 +104,15 @@ export class PassReplacement {
   add(pass: Pass, line: number | null = null): number | null {
     this.#assertOpen();
     if (this.#bulk) throw new Error('add() after addBulk() in one replacement');
+    this.#stage();
     const params = passParams(pass, line);
     if (this.#insert.run(params).changes === 0) return this.#lineOf.get(pass.pass_id)?.source_line ?? 0;
     const c = this.#counter;
     c.total++;
     c.countStatus(pass.status);
     if (pass.status === 'active') this.#active++;
-    // Into an empty list (first import, replay) every pass is new: skip the per-row query.
+    // Apart: compared at commit, by one join. Into an empty list every pass is new.
+    if (!this.#current) return null;
     const current = this.#oldCount === 0 ? undefined : this.#current.get(pass.pass_id);
     if (!current) {
       c.added++;
@@ -127,9 +140,10 @@ export class PassReplacement {
     this.#assertOpen();
     if (!this.#bulk && this.#counter.total > 0) throw new Error('addBulk() after add() in one replacement');
     this.#bulk = true;
+    this.#stage();
     this.#bulkInsert ??= this.#db.prepare(
-      `INSERT INTO passes_next (${PASS_COLUMNS}, source_line) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT DO NOTHING`,
+      `INSERT INTO ${this.#staged.tables.staged} (${PASS_COLUMNS}, source_line)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
     );
     const insert = this.#bulkInsert;
     const c = this.#counter;
@@ -162,33 +176,10 @@ export class PassReplacement {
     return -1;
   }
 
-  /** addBulk's comparison with the list in force: counts, and the cards passes moved away from. */
-  #compareBulk(): void {
-    const differs = PASS_COLUMNS.split(', ')
-      .filter((col) => col !== 'pass_id')
-      .map((col) => `o.${col} IS NOT n.${col}`)
-      .join(' OR ');
-    const join = 'FROM passes_next n JOIN passes o ON o.pass_id = n.pass_id';
-    const r = this.#db
-      .prepare(`SELECT count(*) AS matched, coalesce(sum(${differs}), 0) AS updated ${join}`)
-      .get() as { matched: number; updated: number };
-    const moved = this.#db
-      .prepare(
-        `INSERT INTO card_moves_next (old_idm, new_idm, pass_id, valid_until)
-         SELECT o.idm, n.idm, n.pass_id, n.valid_until ${join} WHERE o.idm <> n.idm ORDER BY n.rowid`,
-      )
-      .run().changes;
-    const c = this.#counter;
-    this.#matched = r.matched;
-    c.updated = r.updated;
-    c.unchanged = r.matched - r.updated;
-    c.added = c.total - r.matched;
-    c.cardChanges += moved;
-  }
-
   /** Stages a tombstone given as such (e.g. carried by a depot snapshot). */
   addCardChange(change: CardChange): void {
     this.#assertOpen();
+    this.#stage();
     this.#move.run(change.idm, null, change.pass_id, change.valid_until);
   }
 
@@ -197,21 +188,23 @@ export class PassReplacement {
     this.#assertOpen();
     const db = this.#db;
     try {
-      if (this.#bulk) this.#compareBulk();
-      // Old cards of moved passes answer card_changed; a card a pass moved back to does not.
-      db.exec(`
-        INSERT INTO card_changes (idm, pass_id, valid_until)
-          SELECT old_idm, pass_id, valid_until FROM card_moves_next WHERE true ORDER BY rowid
-          ON CONFLICT (idm, pass_id) DO UPDATE SET valid_until = excluded.valid_until;
-        DELETE FROM card_changes
-          WHERE (idm, pass_id) IN (SELECT new_idm, pass_id FROM card_moves_next WHERE new_idm IS NOT NULL);`);
-      // Tombstones expire by date in the rules, except those of passes no longer in the list.
-      db.exec('DELETE FROM card_changes WHERE pass_id NOT IN (SELECT pass_id FROM passes_next)');
-      db.exec(passesIdmIndexSql('passes_next', this.#generation));
-      db.exec('DROP TABLE card_moves_next; DROP TABLE passes; ALTER TABLE passes_next RENAME TO passes;');
-      this.#counter.removed = this.#oldCount - this.#matched;
-      this.#meta.set(META.passGeneration, this.#generation);
-      this.#meta.set(META.passCount, this.#counter.total);
+      if (this.#staging === 'apart') {
+        if (db.inTransaction) db.exec('COMMIT'); // the staging transaction (temp database only)
+        db.exec('BEGIN IMMEDIATE');
+        this.#version = nextListVersion(this.#meta, this.#opts);
+        this.#oldCount = this.#staged.countInForce();
+      }
+      if (this.#bulk || this.#staging === 'apart') this.#compare();
+      const c = this.#counter;
+      c.removed = this.#oldCount - this.#matched;
+      if (this.#staging === 'apart' && differenceFits(this.#oldCount, c)) this.#staged.writeDifference();
+      else {
+        const generation = this.#nextGeneration();
+        if (this.#staging === 'apart') this.#staged.copyIntoList(generation);
+        this.#staged.swapIn(generation);
+        this.#meta.set(META.passGeneration, generation);
+      }
+      this.#meta.set(META.passCount, c.total);
       this.#meta.set(META.passActive, this.#active);
       stampList(this.#meta, this.#version, this.#opts, this.#now());
       db.exec('COMMIT');
@@ -226,7 +219,7 @@ export class PassReplacement {
   /** Drops everything staged; the old list stays in force. Safe to call twice. */
   abort(): void {
     if (!this.#open) return;
-    if (this.#db.inTransaction) this.#db.exec('ROLLBACK');
+    if (this.#db.open && this.#db.inTransaction) this.#db.exec('ROLLBACK');
     this.#end();
   }
 
@@ -237,7 +230,22 @@ export class PassReplacement {
   /** What a commit now would report (`removed`: passes in force that no staged row matched). */
   pendingCounts(): PassChangeCounts {
     this.#assertOpen();
-    return { ...this.#counter.result(), removed: this.#oldCount - this.#matched };
+    if (!this.#bulk && this.#staging === 'in-list')
+      return { ...this.#counter.result(), removed: this.#oldCount - this.#matched };
+    // Compared now, read only: apart, outside the staging transaction (no snapshot of the list
+    // is held while more rows come); the commit compares again under the write lock.
+    if (this.#staging === 'apart' && this.#db.inTransaction) this.#db.exec('COMMIT');
+    const oldCount = this.#staging === 'apart' ? this.#staged.countInForce() : this.#oldCount;
+    const cmp = this.#staged.compare();
+    const c = this.#counter.result();
+    return {
+      ...c,
+      added: c.total - cmp.matched,
+      updated: cmp.updated,
+      unchanged: cmp.matched - cmp.updated,
+      removed: oldCount - cmp.matched,
+      cardChanges: c.cardChanges + cmp.moved,
+    };
   }
 
   /**
@@ -247,41 +255,49 @@ export class PassReplacement {
    */
   stagedChanges(limit: number): StagedChanges {
     this.#assertOpen();
-    const differs = PASS_COLUMNS.split(', ')
-      .filter((c) => c !== 'pass_id')
-      .map((c) => `o.${c} IS NOT n.${c}`)
-      .join(' OR ');
-    const columns = PASS_COLUMNS.split(', ')
-      .map((c) => `n.${c}`)
-      .join(', ');
-    const upserts = this.#db
-      .prepare<[number], PassRow>(
-        `SELECT ${columns} FROM passes_next n LEFT JOIN passes o ON o.pass_id = n.pass_id
-         WHERE o.pass_id IS NULL OR ${differs} ORDER BY n.pass_id LIMIT ?`,
-      )
-      .all(limit)
-      .map(rowToPass);
-    const removals = this.#db
-      .prepare<[number], { pass_id: string }>(
-        `SELECT pass_id FROM passes o WHERE NOT EXISTS (SELECT 1 FROM passes_next n WHERE n.pass_id = o.pass_id)
-         ORDER BY pass_id LIMIT ?`,
-      )
-      .all(limit)
-      .map((r) => r.pass_id);
-    const cardChanges = this.#db
-      .prepare<[number], CardChange>(
-        'SELECT old_idm AS idm, pass_id, valid_until FROM card_moves_next ORDER BY rowid LIMIT ?',
-      )
-      .all(limit);
-    return { upserts, removals, cardChanges };
+    return this.#staged.changes(limit);
+  }
+
+  /** The comparison with the list in force, at commit: counts, and the cards passes moved from. */
+  #compare(): void {
+    const cmp = this.#staged.compare();
+    const c = this.#counter;
+    this.#matched = cmp.matched;
+    c.updated = cmp.updated;
+    c.unchanged = cmp.matched - cmp.updated;
+    c.added = c.total - cmp.matched;
+    c.cardChanges += this.#staged.recordMoves();
+  }
+
+  /**
+   * Apart, rows go in through one transaction (one journal for all the inserts), which touches
+   * the temp database only: no lock on, and no snapshot of, the list until commit.
+   */
+  #stage(): void {
+    if (this.#staging === 'apart' && !this.#db.inTransaction) this.#db.exec('BEGIN');
+  }
+
+  #nextGeneration(): number {
+    return (this.#meta.getInt(META.passGeneration) ?? 0) + 1;
   }
 
   #end(): void {
     this.#open = false;
+    if (this.#staging === 'apart' && this.#db.open) this.#staged.drop();
     this.#onEnd();
   }
 
   #assertOpen(): void {
     if (!this.#open) throw new Error('this pass-list replacement has already ended');
   }
+}
+
+/**
+ * Written as a difference when the bus holds about this list and few rows changed: the rule of
+ * the list sync's snapshots (sync/bus/list-store-target.ts), where a larger difference is
+ * written faster whole.
+ */
+function differenceFits(inForce: number, c: ChangeCounter): boolean {
+  if (inForce === 0 || inForce < c.total / 2) return false;
+  return c.added + c.updated + c.removed <= Math.max(50_000, Math.floor(c.total / 4));
 }

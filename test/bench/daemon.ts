@@ -19,7 +19,7 @@ import { startMosquitto } from '../helpers/mosquitto.js';
 import { listFixture, ROOT, SEED } from './list-fixture.js';
 import { type Dist, dist } from './stats.js';
 
-const TEIKI = join(ROOT, 'dist/device/cli/teiki.js');
+export const TEIKI = join(ROOT, 'dist/device/cli/teiki.js');
 const VEHICLE = 'bench-bus';
 const TAPS = 5;
 
@@ -29,18 +29,23 @@ export interface DaemonBenchResult {
   start_to_ready_ms: Dist;
 }
 
-type Line = Record<string, unknown>;
+export type Line = Record<string, unknown>;
 
-/** One `teiki run` child whose JSON log lines can be awaited. */
-class Daemon {
+/** One `teiki run` child whose JSON log lines can be awaited (also used by import-taps.ts). */
+export class Daemon {
   readonly child: ChildProcessWithoutNullStreams;
   readonly lines: Line[] = [];
   readonly exited: Promise<number | null>;
+  #listeners: Array<(l: Line) => void> = [];
   #waiters: Array<{ test: (l: Line) => boolean; resolve: (l: Line) => void }> = [];
   #stderr = '';
 
-  constructor(config: string) {
-    this.child = spawn(process.execPath, [TEIKI, 'run', '--config', config], { cwd: ROOT });
+  /** `nodeArgs` go before the script (e.g. `--import` a probe); `env` is added to ours. */
+  constructor(config: string, nodeArgs: readonly string[] = [], env: NodeJS.ProcessEnv = {}) {
+    this.child = spawn(process.execPath, [...nodeArgs, TEIKI, 'run', '--config', config], {
+      cwd: ROOT,
+      env: { ...process.env, ...env },
+    });
     let buf = '';
     this.child.stdout.setEncoding('utf8').on('data', (d: string) => {
       buf += d;
@@ -54,6 +59,7 @@ class Daemon {
           continue; // not a log line (the console display writes to stderr anyway)
         }
         this.lines.push(line);
+        for (const f of this.#listeners) f(line);
         this.#waiters = this.#waiters.filter((w) => {
           if (!w.test(line)) return true;
           w.resolve(line);
@@ -65,6 +71,11 @@ class Daemon {
       this.#stderr = (this.#stderr + d).slice(-4096);
     });
     this.exited = new Promise((resolve) => this.child.once('exit', (code) => resolve(code)));
+  }
+
+  /** Calls `f` with every log line from now on, as it arrives. */
+  onLine(f: (l: Line) => void): void {
+    this.#listeners.push(f);
   }
 
   waitFor(test: (l: Line) => boolean, what: string, ms = 30_000): Promise<Line> {

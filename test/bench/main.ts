@@ -9,6 +9,7 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { benchDaemon } from './daemon.js';
 import { benchDecision } from './decision.js';
+import { benchImportTaps } from './import-taps.js';
 import { listFixture } from './list-fixture.js';
 import { benchSnapshot } from './snapshot.js';
 import { benchTapToDisplay } from './tap-to-display.js';
@@ -16,7 +17,8 @@ import { benchUpload } from './upload.js';
 
 const USAGE = `usage: npm run bench [-- --quick] [-- --passes N] [-- --check]
   Measures decision, tap to display (pcscd + vpcd + pty), snapshot apply (1M passes over a real
-  mosquitto), record upload, and the daemon's RSS and start-to-ready, then prints one JSON
+  mosquitto), taps through the daemon during a local import, record upload, and the daemon's RSS
+  and start-to-ready, then prints one JSON
   document (also written to bench-results.json) with the targets of issue 6 judged in "targets".
   --quick     a 20,000-pass list and fewer samples (the CI smoke run; no thresholds)
   --passes N  list size (default 1,000,000; 20,000 with --quick)
@@ -61,6 +63,11 @@ const snapshot = await benchSnapshot(passes, log, 'same-list');
 log('snapshot: the first list (an empty bus)');
 const first = await benchSnapshot(passes, log, 'empty');
 
+log('import: the nightly export, taps through the daemon (teiki run beside teiki passes import)');
+const importNightly = await benchImportTaps(passes, quick ? 1 : 2, log, 'nightly');
+log('import: a list that changes whole');
+const importWhole = await benchImportTaps(passes, 1, log, 'whole');
+
 const uploadRecords = quick ? 5_000 : 100_000;
 log('upload: warm-up (2,000 records)');
 await benchUpload(2_000);
@@ -79,6 +86,11 @@ const targets = {
   'tap_during_apply_ms.p99 <= 2': snapshot.tap_during_apply_ms.p99 <= 2 && first.tap_during_apply_ms.p99 <= 2,
   'event_loop_delay_during_apply_ms.max <= 10':
     snapshot.event_loop_delay_during_apply_ms.max <= 10 && first.event_loop_delay_during_apply_ms.max <= 10,
+  'tap_during_import_ms.p99 <= 2':
+    importNightly.tap_during_import_ms.p99 <= 2 && importWhole.tap_during_import_ms.p99 <= 2,
+  'event_loop_delay_during_import_ms.max <= 10':
+    importNightly.event_loop_delay_during_import_ms.max <= 10 &&
+    importWhole.event_loop_delay_during_import_ms.max <= 10,
   'upload_records_per_s >= 5000': upload.upload_records_per_s >= 5_000,
   'rss_mb <= 150': daemon.rss_mb <= 150,
   'start_to_ready_ms.max <= 1000': daemon.start_to_ready_ms.max <= 1_000,
@@ -108,6 +120,8 @@ const result = {
   snapshot_chunks: snapshot.chunks,
   snapshot_method: snapshot.method,
   snapshot_first_list: first,
+  ...importNightly,
+  import_whole_list: importWhole,
   ...upload,
   ...daemon,
   targets,
